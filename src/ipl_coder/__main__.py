@@ -1,0 +1,3 @@
+from ipl_coder.cli import main
+
+main()

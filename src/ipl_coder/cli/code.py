@@ -1,0 +1,152 @@
+"""``ipl-coder code``: pre-code transcripts into a project."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ipl_coder.cli import VerboseOption, error_console
+
+if TYPE_CHECKING:
+    from ipl_coder.project import CodeRunResult
+
+
+class Unit(str, Enum):
+    sentence = "sentence"
+    turn = "turn"
+    exchange = "exchange"
+
+
+def code_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Transcript files or folders (.txt, .md). Folders are searched recursively; hidden files are skipped.",
+            show_default=False,
+        ),
+    ],
+    codebook: Annotated[
+        Path, typer.Option("--codebook", "-c", help="The YAML codebook whose rules suggest the codes.", show_default=False)
+    ],
+    project: Annotated[
+        Path,
+        typer.Option(
+            "--project", "-p",
+            help="The project folder. Created if missing; holds project.sqlite and the exported files.",
+            show_default=False,
+        ),
+    ],  # fmt: skip
+    unit: Annotated[
+        Unit,
+        typer.Option(
+            help="What a match expands to, for codes that do not set their own 'unit': the sentence, "
+            "the speaker's whole turn, or the exchange (the interviewer's question and the answers to it).",
+        ),
+    ] = Unit.sentence,
+    model: Annotated[
+        Optional[str],
+        typer.Option(
+            help="An installed spaCy pipeline (package name or folder) to use instead of the built-in "
+            "blank pipeline, e.g. en_core_web_sm. Nothing is downloaded.",
+            show_default=False,
+        ),
+    ] = None,
+    interviewer: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--interviewer",
+            help="A speaker label that marks the interviewer, on top of the built-in ones "
+            "(Interviewer, I, Q, Int, Moderator, Facilitator, Researcher). Repeat for several.",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON, for scripts.")] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Pre-code transcripts with a codebook and store the suggestions in a project.
+
+    Each transcript is split into speaker turns; every rule of the codebook is
+    matched on words and their dictionary forms (lemmas); each match grows to its
+    coding unit; and matches of one code in one unit become one [bold]segment[/]
+    that lists the words and rules behind it. By default only participants'
+    turns are coded, never the interviewer's.
+
+    The project folder gets:
+
+    • [bold]project.sqlite[/]  the store of record: transcripts, codebook versions, runs, segments, decisions
+
+    • [bold]segments.csv[/]    one row per segment (opens in Excel, æøå included)
+
+    • [bold]segments.jsonl[/]  the same, one JSON object per line
+
+    • [bold]frequencies.csv[/] per code: segments, transcripts, and a column per transcript
+
+    Running again (after editing the codebook, say) replaces the machine's pending
+    suggestions. Segments a person has decided on are never deleted or changed.
+
+    [bold]Examples[/]
+
+      ipl-coder code sample_transcripts --codebook codebooks/ipl.yaml --project my-project
+
+      ipl-coder code interviews/ --codebook ipl.yaml --project out --unit turn --interviewer KB
+    """
+    from ipl_coder.project import CodeOptions, code_transcripts
+
+    options = CodeOptions(unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()))
+    show_progress = not quiet and not as_json
+    if show_progress:
+        result = _with_progress_bar(paths, codebook, project, options)
+    else:
+        result = code_transcripts(paths, codebook, project, options)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    elif not quiet:
+        _print_summary(result)
+
+
+def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: object) -> CodeRunResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ipl_coder.project import CodeOptions, code_transcripts
+
+    assert isinstance(options, CodeOptions)
+    columns = (TextColumn("Coding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=error_console, transient=True) as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(done: int, total: int, name: str) -> None:
+            progress.update(task, completed=done, total=total, description=name)
+
+        return code_transcripts(paths, codebook, project, options, progress=advance)
+
+
+def _print_summary(result: CodeRunResult) -> None:
+    console = Console(highlight=False)
+    for skipped in result.skipped:
+        error_console.print(f"[yellow]Skipped[/] {skipped.path}: {skipped.reason}", soft_wrap=True)
+    for transcript in result.coded:
+        for warning in transcript.warnings:
+            error_console.print(f"[yellow]Note[/] {transcript.name}: {warning}", soft_wrap=True)
+    table = Table(title=f"Codes suggested ({result.unit} units)", title_justify="left")
+    table.add_column("code")
+    table.add_column("label")
+    table.add_column("segments", justify="right")
+    table.add_column("transcripts", justify="right")
+    for row in result.frequencies:
+        table.add_row("  " * row.depth + row.code_id, row.label, str(row.segments), f"{row.transcripts}/{len(result.coded)}")
+    console.print(table)
+    rate = result.words / result.seconds if result.seconds else 0
+    console.print(
+        f"{len(result.coded)} transcripts coded, {len(result.skipped)} skipped, {result.segments} segments "
+        f"from {result.words:,} words in {result.seconds:.1f} s ({rate:,.0f} words/s) with {result.pipeline}."
+    )
+    statuses = " and ".join(result.counted_statuses)
+    console.print(f"Counts include {statuses} segments. Project: {result.project_dir}")
+    console.print("Files: " + ", ".join(path.name for path in result.exports))

@@ -1,0 +1,128 @@
+"""The project store's schema, as an ordered list of migrations.
+
+This is the only place the schema is written down. ``PRAGMA user_version``
+records how many migrations a store has had; opening a store applies the rest.
+Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: transcripts, codebooks, runs, segments, and a place for human decisions.
+    """
+    CREATE TABLE transcripts (
+        transcript_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        format TEXT NOT NULL,
+        encoding TEXT NOT NULL,
+        language TEXT,
+        text TEXT NOT NULL,
+        attributes_json TEXT NOT NULL DEFAULT '{}',
+        -- 0 once a newer version of the same transcript was coded; kept for its decisions.
+        is_current INTEGER NOT NULL DEFAULT 1,
+        added_at TEXT NOT NULL,
+        UNIQUE (name, content_hash)
+    );
+    CREATE TABLE turns (
+        transcript_id INTEGER NOT NULL REFERENCES transcripts (transcript_id) ON DELETE CASCADE,
+        turn_number INTEGER NOT NULL,
+        speaker TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('interviewer', 'participant')),
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        word_count INTEGER NOT NULL,
+        timestamp TEXT,
+        PRIMARY KEY (transcript_id, turn_number)
+    );
+    CREATE TABLE codebook_versions (
+        codebook_version_id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        language TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        yaml TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE codes (
+        codebook_version_id INTEGER NOT NULL REFERENCES codebook_versions (codebook_version_id),
+        code_id TEXT NOT NULL,
+        parent_id TEXT,
+        label TEXT NOT NULL,
+        color TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (codebook_version_id, code_id)
+    );
+    CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        codebook_version_id INTEGER NOT NULL REFERENCES codebook_versions (codebook_version_id),
+        pipeline TEXT NOT NULL,
+        spacy_version TEXT NOT NULL,
+        ipl_coder_version TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        options_json TEXT NOT NULL DEFAULT '{}',
+        transcripts_coded INTEGER NOT NULL DEFAULT 0,
+        transcripts_skipped INTEGER NOT NULL DEFAULT 0,
+        segments_suggested INTEGER NOT NULL DEFAULT 0,
+        words INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE segments (
+        segment_id TEXT PRIMARY KEY,
+        transcript_id INTEGER NOT NULL REFERENCES transcripts (transcript_id),
+        code_id TEXT NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL CHECK (end_char > start_char),
+        speaker TEXT NOT NULL,
+        turn_number INTEGER,
+        unit TEXT NOT NULL,
+        text TEXT NOT NULL,
+        matched_json TEXT NOT NULL DEFAULT '[]',
+        rules_json TEXT NOT NULL DEFAULT '[]',
+        origin TEXT NOT NULL DEFAULT 'machine' CHECK (origin IN ('machine', 'human')),
+        status TEXT NOT NULL DEFAULT 'pending',
+        -- 1 while the latest run over this transcript still suggests it.
+        suggested INTEGER NOT NULL DEFAULT 1,
+        run_id INTEGER REFERENCES runs (run_id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX segments_by_transcript ON segments (transcript_id, start_char);
+    CREATE INDEX segments_by_code ON segments (code_id);
+    -- Every human decision, never updated or deleted: the history is the record.
+    CREATE TABLE decisions (
+        decision_id INTEGER PRIMARY KEY,
+        segment_id TEXT NOT NULL REFERENCES segments (segment_id),
+        coder TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        new_code_id TEXT,
+        note TEXT,
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX decisions_by_segment ON decisions (segment_id);
+    """,
+)
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Apply every migration the store has not had yet; returns the new version."""
+    current = schema_version(connection)
+    if current > len(MIGRATIONS):
+        from ipl_coder.errors import ProjectError
+
+        raise ProjectError(
+            f"this project was written by a newer ipl-coder (schema {current}, this one knows {len(MIGRATIONS)}): "
+            "upgrade ipl-coder"
+        )
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        # executescript commits first, so each migration and its version bump go in one transaction.
+        connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    return len(MIGRATIONS)

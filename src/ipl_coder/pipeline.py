@@ -1,0 +1,150 @@
+"""The spaCy pipeline that codes transcripts, with the codebook compiled into it.
+
+The default is a blank pipeline for the codebook's language, spaCy's rule-based
+sentencizer, and a lemmatizer built on simplemma (chosen over
+spacy-lookups-data: it installs from PyPI, needs no network, covers English,
+Norwegian Bokmål and Swedish, and does not turn "broker" into "broke"; see
+docs/performance.md). Every rule ends up in two ``span_ruler`` components:
+
+* ``ipl_lemma_rules`` matches term phrases on lemmas, plus every token pattern;
+* ``ipl_lower_rules`` matches term phrases on lower-case surface forms, so a
+  term still hits where the lemmatizer gets a word wrong.
+
+Both write into ``doc.spans[SPANS_KEY]``: a span's label is its code id, and its
+``id_`` is ``"<rule id>|<slot>|<term index>"``, the slot saying what the span is
+for and the index which of the slot's terms it is (boolean ``all`` needs each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ipl_coder.codebook import Codebook
+from ipl_coder.errors import PipelineError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+SPANS_KEY = "ipl_hits"
+LEMMATIZER = "ipl_lemmatizer"
+# Slots: what a matched span contributes to its rule.
+TERM, PATTERN, ALL, ANY, NONE, NEAR_A, NEAR_B, EXCLUDE = (
+    "term", "pattern", "all", "any", "none", "near_a", "near_b", "exclude",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    name: str  # "blank:en+simplemma" or the loaded pipeline's name
+    spacy_version: str
+    language: str
+
+
+class SimplemmaLemmatizer:
+    """Sets ``token.lemma_`` to simplemma's lower-case lemma, cached per word form."""
+
+    def __init__(self, language: str) -> None:
+        import simplemma
+
+        self.language = language
+        self.lemmatize = simplemma.lemmatize
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        cache, language = self.cache, self.language
+        for token in doc:
+            lower = token.lower_
+            lemma = cache.get(lower)
+            if lemma is None:
+                lemma = cache[lower] = self.lemmatize(lower, lang=language).lower() if lower.isalpha() or "-" in lower else lower
+            token.lemma_ = lemma
+        return doc
+
+
+def _register_lemmatizer() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(LEMMATIZER):
+
+        @Language.factory(LEMMATIZER, default_config={"language": "en"})
+        def make_lemmatizer(nlp: Language, name: str, language: str) -> SimplemmaLemmatizer:
+            return SimplemmaLemmatizer(language)
+
+
+def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Language, PipelineInfo]:
+    """A pipeline for ``codebook``: ``model`` if given (a name or a path), else the blank default."""
+    import spacy
+    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+    _register_lemmatizer()
+    if model:
+        nlp = _load_model(model)
+        name = f"{nlp.meta.get('lang', '?')}_{nlp.meta.get('name', model)}-{nlp.meta.get('version', '?')}"
+    else:
+        try:
+            nlp = spacy.blank(codebook.language)
+        except ImportError:
+            raise PipelineError(f"spaCy has no language '{codebook.language}': fix 'language' in the codebook") from None
+        name = f"blank:{codebook.language}+simplemma"
+    language = nlp.lang
+    if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
+        nlp.add_pipe("sentencizer", first=True)
+    if "lemmatizer" not in nlp.pipe_names and "trainable_lemmatizer" not in nlp.pipe_names:
+        if language not in SUPPORTED_LANGUAGES:
+            raise PipelineError(f"no offline lemmatizer for language '{language}': use --model with a pipeline for it")
+        nlp.add_pipe(LEMMATIZER, config={"language": language})
+    add_codebook_rules(nlp, codebook)
+    return nlp, PipelineInfo(name=name, spacy_version=spacy.__version__, language=language)
+
+
+def _load_model(model: str) -> Language:
+    import spacy
+
+    try:
+        return spacy.load(model)
+    except OSError:
+        raise PipelineError(
+            f"cannot load the spaCy pipeline '{model}': it is not installed here. "
+            "Install its package with pip, give the path of a pipeline folder, or leave out --model"
+        ) from None
+
+
+def add_codebook_rules(nlp: Language, codebook: Codebook) -> None:
+    lemma_ruler = nlp.add_pipe(
+        "span_ruler",
+        name="ipl_lemma_rules",
+        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LEMMA", "overwrite": False, "validate": True},
+    )
+    lower_ruler = nlp.add_pipe(
+        "span_ruler",
+        name="ipl_lower_rules",
+        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "overwrite": False},
+    )
+    phrases = list(_phrase_patterns(codebook))
+    lemma_ruler.add_patterns(phrases + list(_token_patterns(codebook)))
+    lower_ruler.add_patterns(phrases)
+
+
+def _phrase_patterns(codebook: Codebook) -> Iterator[dict[str, Any]]:
+    for code in codebook.codes:
+        slots: list[tuple[str, str, tuple[str, ...]]] = []
+        if code.term_rule:
+            slots.append((code.term_rule.rule_id, TERM, code.term_rule.terms))
+        for rule in code.boolean_rules:
+            slots += [(rule.rule_id, ALL, rule.all_terms), (rule.rule_id, ANY, rule.any_terms)]
+            slots.append((rule.rule_id, NONE, rule.none_terms))
+        for near in code.near_rules:
+            slots += [(near.rule_id, NEAR_A, near.terms), (near.rule_id, NEAR_B, near.near_terms)]
+        slots.append((f"{code.code_id}:exclude_terms", EXCLUDE, code.exclude_terms))
+        for rule_id, slot, terms in slots:
+            for term_index, term in enumerate(terms):
+                yield {"label": code.code_id, "id": f"{rule_id}|{slot}|{term_index}", "pattern": term}
+
+
+def _token_patterns(codebook: Codebook) -> Iterator[dict[str, Any]]:
+    for code in codebook.codes:
+        for rule in code.pattern_rules:
+            yield {"label": code.code_id, "id": f"{rule.rule_id}|{PATTERN}|0", "pattern": rule.pattern}

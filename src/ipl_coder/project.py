@@ -1,0 +1,145 @@
+"""Code a set of transcripts into a project: the plain function behind ``ipl-coder code``.
+
+Transcripts are read, coded and stored one at a time, so memory stays flat
+however large the corpus, and each transcript is committed on its own, so an
+interrupted run keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ipl_coder import __version__
+from ipl_coder.codebook import UNITS, load_codebook
+from ipl_coder.errors import InputError, TranscriptError
+from ipl_coder.exporters import code_frequencies, write_project_exports
+from ipl_coder.exporters.frequencies import CodeFrequency
+from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
+from ipl_coder.transcripts.reader import find_transcripts, read_transcript
+
+Progress = Callable[[int, int, str], None]  # done, total, name of the transcript being worked on
+
+
+@dataclass(frozen=True)
+class CodeOptions:
+    unit: str = "sentence"  # the default unit for codes that do not set their own
+    model: str | None = None  # an installed spaCy pipeline instead of the blank default
+    interviewer_labels: tuple[str, ...] = ()  # added to the built-in interviewer labels
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class CodedTranscript:
+    name: str
+    turns: int
+    words: int
+    segments: int
+    kept_decided: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeRunResult:
+    project_dir: Path
+    run_id: int
+    codebook: str
+    pipeline: str
+    unit: str
+    coded: list[CodedTranscript]
+    skipped: list[SkippedFile]
+    frequencies: list[CodeFrequency]
+    exports: list[Path]
+    seconds: float
+    counted_statuses: tuple[str, ...] = COUNTED_STATUSES
+    words: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", sum(transcript.words for transcript in self.coded))
+
+    @property
+    def segments(self) -> int:
+        return sum(transcript.segments for transcript in self.coded)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": str(self.project_dir),
+            "store": str(self.project_dir / STORE_FILENAME),
+            "run_id": self.run_id,
+            "codebook": self.codebook,
+            "pipeline": self.pipeline,
+            "unit": self.unit,
+            "transcripts_coded": len(self.coded),
+            "segments": self.segments,
+            "words": self.words,
+            "seconds": round(self.seconds, 3),
+            "coded": [asdict(transcript) for transcript in self.coded],
+            "skipped": [{"path": str(skip.path), "reason": skip.reason} for skip in self.skipped],
+            "codes": [
+                {"code": row.code_id, "label": row.label, "segments": row.segments, "transcripts": row.transcripts}
+                for row in self.frequencies
+            ],
+            "counted_statuses": list(self.counted_statuses),
+            "exports": [str(path) for path in self.exports],
+        }
+
+
+def code_transcripts(
+    paths: Sequence[Path],
+    codebook_path: Path,
+    project_dir: Path,
+    options: CodeOptions = CodeOptions(),
+    progress: Progress | None = None,
+) -> CodeRunResult:
+    """Pre-code every transcript under ``paths`` with the codebook, into the project at ``project_dir``."""
+    from ipl_coder.coding import TranscriptCoder
+    from ipl_coder.pipeline import build_pipeline
+
+    started = time.perf_counter()
+    if options.unit not in UNITS:
+        raise InputError(f"unit '{options.unit}' is not one of: {', '.join(UNITS)}")
+    codebook = load_codebook(codebook_path)
+    files = find_transcripts(paths)
+    if not files:
+        raise InputError(f"no transcripts (.txt, .md) found in {', '.join(str(path) for path in paths)}")
+    with ProjectStore.open(project_dir, create=True) as store:
+        nlp, pipeline = build_pipeline(codebook, options.model)
+        coder = TranscriptCoder(nlp, codebook, options.unit)
+        run_id = store.start_run(
+            store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, options.unit,
+            {"interviewer_labels": list(options.interviewer_labels), "model": options.model},
+        )  # fmt: skip
+        coded: list[CodedTranscript] = []
+        skipped: list[SkippedFile] = []
+        for done, transcript_file in enumerate(files):
+            if progress:
+                progress(done, len(files), transcript_file.name)
+            try:
+                transcript = read_transcript(transcript_file, options.interviewer_labels)
+                segments = coder.code(transcript)
+                saved = store.save_coded_transcript(transcript, segments, run_id)
+            except TranscriptError as error:
+                skipped.append(SkippedFile(transcript_file.path, error.reason))
+                continue
+            words = sum(transcript.word_count(turn) for turn in transcript.turns)
+            coded.append(CodedTranscript(transcript.name, len(transcript.turns), words, saved.suggested,
+                                         saved.kept_decided, transcript.warnings))  # fmt: skip
+        if progress:
+            progress(len(files), len(files), "")
+        store.finish_run(run_id, coded=len(coded), skipped=len(skipped),
+                         segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
+        exports = write_project_exports(store, project_dir)
+        frequencies = code_frequencies(store.latest_codes(), store.segments(COUNTED_STATUSES))
+    return CodeRunResult(
+        project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
+        pipeline=pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=frequencies,
+        exports=exports, seconds=time.perf_counter() - started,
+    )  # fmt: skip

@@ -1,0 +1,264 @@
+"""The project store: one SQLite file per project, and the only module that speaks SQL.
+
+Rows come back as frozen dataclasses. Machine suggestions have one write path,
+:meth:`ProjectStore.save_coded_transcript`, which replaces a transcript's
+pending suggestions and never deletes or alters a segment a person has decided.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ipl_coder.codebook import Codebook
+from ipl_coder.coding import Segment
+from ipl_coder.errors import ProjectError, TranscriptError
+from ipl_coder.migrations import migrate
+from ipl_coder.transcripts import Transcript
+
+STORE_FILENAME = "project.sqlite"
+COUNTED_STATUSES = ("pending", "accepted")  # what counts by default: all but rejected
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    segment_id: str
+    transcript: str
+    code_id: str
+    start_char: int
+    end_char: int
+    speaker: str
+    turn_number: int | None
+    unit: str
+    text: str
+    matched: tuple[str, ...]
+    rules: tuple[str, ...]
+    origin: str
+    status: str
+    suggested: bool
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code_id: str
+    parent_id: str | None
+    label: str
+    color: str
+    position: int
+
+
+@dataclass(frozen=True)
+class TranscriptRow:
+    transcript_id: int
+    name: str
+    content_hash: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    suggested: int  # segments the run suggested for this transcript
+    kept_decided: int  # segments a person decided, kept whatever the run said
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class ProjectStore:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, project_dir: Path, *, create: bool = False) -> ProjectStore:
+        path = project_dir / STORE_FILENAME
+        if project_dir.exists() and not project_dir.is_dir():
+            raise ProjectError(f"{project_dir}: this is a file; give a folder for the project")
+        if not path.exists():
+            if not create:
+                raise ProjectError(f"{project_dir}: no project here (no {STORE_FILENAME}); run 'ipl-coder code' first")
+            try:
+                project_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ProjectError(f"{project_dir}: cannot create the project folder: {error.strerror}") from None
+        try:
+            connection = sqlite3.connect(path)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA foreign_keys = ON")
+            migrate(connection)
+        except sqlite3.DatabaseError as error:
+            raise ProjectError(f"{path}: not a usable ipl-coder project store ({error})") from None
+        return cls(connection, path)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> ProjectStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+    def record_codebook(self, codebook: Codebook) -> int:
+        """The id of this exact codebook text, storing it and its codes the first time."""
+        with self.connection:
+            row = self.connection.execute(
+                "SELECT codebook_version_id FROM codebook_versions WHERE content_hash = ?", (codebook.content_hash,)
+            ).fetchone()
+            if row:
+                return int(row["codebook_version_id"])
+            cursor = self.connection.execute(
+                "INSERT INTO codebook_versions (content_hash, name, version, language, source_path, yaml, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (codebook.content_hash, codebook.name, codebook.version, codebook.language,
+                 str(codebook.path), codebook.yaml_text, _now()),
+            )  # fmt: skip
+            version_id = int(cursor.lastrowid or 0)
+            self.connection.executemany(
+                "INSERT INTO codes (codebook_version_id, code_id, parent_id, label, color, position) VALUES (?, ?, ?, ?, ?, ?)",
+                [(version_id, code.code_id, code.parent_id, code.label, code.color, position)
+                 for position, code in enumerate(codebook.codes)],
+            )  # fmt: skip
+            return version_id
+
+    def start_run(self, codebook_version_id: int, pipeline: str, spacy_version: str, ipl_coder_version: str,
+                  unit: str, options: dict[str, Any]) -> int:  # fmt: skip
+        with self.connection:
+            cursor = self.connection.execute(
+                "INSERT INTO runs (started_at, codebook_version_id, pipeline, spacy_version, ipl_coder_version, unit,"
+                " options_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_now(), codebook_version_id, pipeline, spacy_version, ipl_coder_version, unit,
+                 json.dumps(options, sort_keys=True)),
+            )  # fmt: skip
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, *, coded: int, skipped: int, segments: int, words: int) -> None:
+        with self.connection:
+            self.connection.execute(
+                "UPDATE runs SET finished_at = ?, transcripts_coded = ?, transcripts_skipped = ?,"
+                " segments_suggested = ?, words = ? WHERE run_id = ?",
+                (_now(), coded, skipped, segments, words, run_id),
+            )
+
+    def save_coded_transcript(self, transcript: Transcript, segments: Sequence[Segment], run_id: int) -> SaveResult:
+        """Store a transcript and the run's suggestions for it, in one transaction."""
+        with self.connection:
+            transcript_id = self._upsert_transcript(transcript)
+            decided = self._decided_segment_ids(transcript_id)
+            self.connection.execute(f"DELETE FROM segments WHERE transcript_id = ? AND NOT {_DECIDED}", (transcript_id,))
+            now = _now()
+            self.connection.executemany(
+                "INSERT INTO segments (segment_id, transcript_id, code_id, start_char, end_char, speaker, turn_number,"
+                " unit, text, matched_json, rules_json, run_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(s.segment_id, transcript_id, s.code_id, s.start_char, s.end_char, s.speaker, s.turn_number, s.unit,
+                  s.text, _json_list(s.matched), _json_list(s.rules), run_id, now)
+                 for s in segments if s.segment_id not in decided],
+            )  # fmt: skip
+            # Decided segments keep everything a person saw; only "still suggested?" follows the run.
+            suggested_ids = {segment.segment_id for segment in segments}
+            self.connection.executemany(
+                "UPDATE segments SET suggested = ? WHERE segment_id = ?",
+                [(int(segment_id in suggested_ids), segment_id) for segment_id in decided],
+            )
+        return SaveResult(suggested=len(segments), kept_decided=len(decided))
+
+    def _upsert_transcript(self, transcript: Transcript) -> int:
+        twin = self.connection.execute(
+            "SELECT name FROM transcripts WHERE content_hash = ? AND name != ? AND is_current = 1",
+            (transcript.content_hash, transcript.name),
+        ).fetchone()
+        if twin:
+            raise TranscriptError(transcript.source_path, f"same text as transcript '{twin['name']}' already in the project; skipped")
+        row = self.connection.execute(
+            "SELECT transcript_id FROM transcripts WHERE name = ? AND content_hash = ?",
+            (transcript.name, transcript.content_hash),
+        ).fetchone()
+        if row:
+            transcript_id = int(row["transcript_id"])
+            self.connection.execute(
+                "UPDATE transcripts SET source_path = ?, is_current = 1 WHERE transcript_id = ?",
+                (str(transcript.source_path), transcript_id),
+            )
+        else:
+            cursor = self.connection.execute(
+                "INSERT INTO transcripts (name, content_hash, source_path, format, encoding, text, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (transcript.name, transcript.content_hash, str(transcript.source_path), transcript.format,
+                 transcript.encoding, transcript.text, _now()),
+            )  # fmt: skip
+            transcript_id = int(cursor.lastrowid or 0)
+            self.connection.executemany(
+                "INSERT INTO turns (transcript_id, turn_number, speaker, role, start_char, end_char, word_count,"
+                " timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(transcript_id, turn.number, turn.speaker, turn.role, turn.start_char, turn.end_char,
+                  transcript.word_count(turn), turn.timestamp) for turn in transcript.turns],
+            )  # fmt: skip
+        self._retire_older_versions(transcript.name, transcript_id)
+        return transcript_id
+
+    def _retire_older_versions(self, name: str, current_id: int) -> None:
+        """An edited transcript's old version stays only for the decisions made on it."""
+        older = [int(row["transcript_id"]) for row in self.connection.execute(
+            "SELECT transcript_id FROM transcripts WHERE name = ? AND transcript_id != ?", (name, current_id))]  # fmt: skip
+        for transcript_id in older:
+            self.connection.execute("UPDATE transcripts SET is_current = 0 WHERE transcript_id = ?", (transcript_id,))
+            self.connection.execute(
+                f"DELETE FROM segments WHERE transcript_id = ? AND NOT {_DECIDED}", (transcript_id,)
+            )
+
+    def _decided_segment_ids(self, transcript_id: int) -> set[str]:
+        rows = self.connection.execute(
+            f"SELECT segment_id FROM segments WHERE transcript_id = ? AND {_DECIDED}", (transcript_id,)
+        )
+        return {row["segment_id"] for row in rows}
+
+    def segments(self, statuses: Iterable[str] | None = None) -> Iterator[SegmentRow]:
+        """Segments of the current transcripts, by transcript, position and code."""
+        wanted = tuple(statuses) if statuses is not None else None
+        query = (
+            "SELECT s.*, t.name AS transcript FROM segments s JOIN transcripts t USING (transcript_id)"
+            " WHERE t.is_current = 1"
+        )
+        if wanted is not None:
+            query += f" AND s.status IN ({', '.join('?' for _ in wanted)})"
+        query += " ORDER BY t.name, s.start_char, s.end_char, s.code_id"
+        for row in self.connection.execute(query, wanted or ()):
+            yield SegmentRow(
+                segment_id=row["segment_id"], transcript=row["transcript"], code_id=row["code_id"],
+                start_char=row["start_char"], end_char=row["end_char"], speaker=row["speaker"],
+                turn_number=row["turn_number"], unit=row["unit"], text=row["text"],
+                matched=tuple(json.loads(row["matched_json"])), rules=tuple(json.loads(row["rules_json"])),
+                origin=row["origin"], status=row["status"], suggested=bool(row["suggested"]),
+            )  # fmt: skip
+
+    def transcripts(self) -> list[TranscriptRow]:
+        rows = self.connection.execute(
+            "SELECT transcript_id, name, content_hash, text FROM transcripts WHERE is_current = 1 ORDER BY name"
+        )
+        return [TranscriptRow(row["transcript_id"], row["name"], row["content_hash"], row["text"]) for row in rows]
+
+    def latest_codes(self) -> list[CodeRow]:
+        """The code tree of the codebook used by the latest run, in codebook order."""
+        rows = self.connection.execute(
+            "SELECT code_id, parent_id, label, color, position FROM codes WHERE codebook_version_id ="
+            " (SELECT codebook_version_id FROM runs ORDER BY run_id DESC LIMIT 1) ORDER BY position"
+        )
+        return [CodeRow(row["code_id"], row["parent_id"], row["label"], row["color"], row["position"]) for row in rows]
+
+
+# A segment is a person's once it has a decision, a non-pending status or a human origin.
+_DECIDED = (
+    "(status != 'pending' OR origin = 'human'"
+    " OR segment_id IN (SELECT segment_id FROM decisions))"
+)
+
+
+def _json_list(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)

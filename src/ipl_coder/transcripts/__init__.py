@@ -1,0 +1,54 @@
+"""Transcripts as ipl-coder sees them: normalised text split into speaker turns.
+
+Every offset in ipl-coder (store, CSV, JSONL, REFI-QDA) is a Unicode code point
+index into :attr:`Transcript.text`, the normalised text (LF newlines, NFC, no
+BOM), end exclusive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INTERVIEWER = "interviewer"
+PARTICIPANT = "participant"
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn; ``start_char``/``end_char`` bound its words, not its label."""
+
+    number: int  # 1-based, in reading order
+    speaker: str
+    role: str  # INTERVIEWER or PARTICIPANT
+    start_char: int
+    end_char: int
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    name: str
+    source_path: Path
+    format: str
+    encoding: str
+    text: str = field(repr=False)
+    turns: tuple[Turn, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def turn_text(self, turn: Turn) -> str:
+        return self.text[turn.start_char : turn.end_char]
+
+    def word_count(self, turn: Turn) -> int:
+        return len(WORD.findall(self.turn_text(turn)))
+
+
+def count_words(text: str) -> int:
+    return len(WORD.findall(text))
