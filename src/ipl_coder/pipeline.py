@@ -8,7 +8,9 @@ docs/performance.md). Every rule ends up in two ``span_ruler`` components:
 
 * ``ipl_lemma_rules`` matches term phrases on lemmas, plus every token pattern;
 * ``ipl_lower_rules`` matches term phrases on lower-case surface forms, so a
-  term still hits where the lemmatizer gets a word wrong.
+  term still hits where the lemmatizer gets a word wrong. Terms written in
+  double quotes ("been there") go only here: lemmas would widen them to
+  "is there".
 
 Both write into ``doc.spans[SPANS_KEY]``: a span's label is its code id, and its
 ``id_`` is ``"<rule id>|<slot>|<term index>"``, the slot saying what the span is
@@ -124,8 +126,17 @@ def add_codebook_rules(nlp: Language, codebook: Codebook) -> None:
         config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "overwrite": False},
     )
     phrases = list(_phrase_patterns(codebook))
-    lemma_ruler.add_patterns(phrases + list(_token_patterns(codebook)))
-    lower_ruler.add_patterns(phrases)
+    lemma_ruler.add_patterns([entry for entry in phrases if not is_exact(entry["pattern"])] + list(_token_patterns(codebook)))
+    lower_ruler.add_patterns([{**entry, "pattern": unquote(entry["pattern"])} for entry in phrases])
+
+
+def is_exact(term: str) -> bool:
+    """A term in double quotes matches only as written (any case), never by lemma."""
+    return len(term) > 2 and term.startswith('"') and term.endswith('"')
+
+
+def unquote(term: str) -> str:
+    return term[1:-1].strip() if is_exact(term) else term
 
 
 def _phrase_patterns(codebook: Codebook) -> Iterator[dict[str, Any]]:
