@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ipl_coder.errors import CodebookError, Problem
+from ipl_coder.errors import CodebookError, Problem, locate_byte
 
 UNITS = ("sentence", "turn", "exchange")
 PARTICIPANTS = "participants"  # the default: every speaker but the interviewer
@@ -149,8 +149,9 @@ def load_codebook(path: Path) -> Codebook:
     try:
         text = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        message = f"not UTF-8 text (byte {error.start}): save the codebook as UTF-8"
-        raise CodebookError([Problem(path, 1, 1, message)]) from None
+        line, column = locate_byte(raw_bytes, error.start)
+        message = f"not UTF-8 text (byte 0x{raw_bytes[error.start]:02x}): save the codebook as UTF-8"
+        raise CodebookError([Problem(path, line, column, message)]) from None
     from ipl_coder.codebook_schema import parse_codebook_text  # it builds the classes above
 
     return parse_codebook_text(text, path)

@@ -164,7 +164,12 @@ class TranscriptCoder:
             else:
                 evidence.append(Evidence(code_id, rule_id, *_absolute(span, turn), turn.number, (span.text,)))
         for rule_id, rule in self.near_rules.items():
-            evidence += _near_evidence(rule, near_spans[(rule_id, NEAR_A)], near_spans[(rule_id, NEAR_B)], turn)
+            pairs = _near_pairs(rule, near_spans[(rule_id, NEAR_A)], near_spans[(rule_id, NEAR_B)])
+            for first, second in pairs:
+                if sentence_of(first) == sentence_of(second):
+                    start, end = _absolute(first, turn)[0], _absolute(second, turn)[1]
+                    words = (first.text, second.text)
+                    evidence.append(Evidence(first.label_, rule_id, start, end, turn.number, words))
         return evidence
 
     def _boolean_evidence(self, boolean_hits: dict) -> list[Evidence]:
@@ -193,8 +198,6 @@ class TranscriptCoder:
         for item in evidence:
             unit = self.units[item.code_id]
             start, end = layout.expand(unit, item.turn_number, item.start_char, item.end_char)
-            if unit == "sentence" and item.end_char > end:  # a near pair across sentences
-                end = layout.expand(unit, item.turn_number, item.end_char - 1, item.end_char)[1]
             expanded[item.code_id].append((start, end, item))
         segments = []
         for code_id, spans in expanded.items():
@@ -226,17 +229,15 @@ def _absolute(span: Span, turn: Turn) -> tuple[int, int]:
     return turn.start_char + span.start_char, turn.start_char + span.end_char
 
 
-def _near_evidence(rule: NearRule, first: list[Span], second: list[Span], turn: Turn) -> list[Evidence]:
-    evidence = []
+def _near_pairs(rule: NearRule, first: list[Span], second: list[Span]) -> list[tuple[Span, Span]]:
+    """Pairs at most ``rule.within`` tokens apart, in text order."""
+    pairs = []
     for left in first:
         for right in second:
             gap = max(left.start, right.start) - min(left.end, right.end)
             if 0 <= gap <= rule.within:  # a negative gap means the two overlap: one word, not two
-                a, b = sorted((left, right), key=lambda span: span.start)
-                start, end = _absolute(a, turn)[0], _absolute(b, turn)[1]
-                code_id = left.label_
-                evidence.append(Evidence(code_id, rule.rule_id, start, end, turn.number, (a.text, b.text)))
-    return evidence
+                pairs.append((left, right) if left.start < right.start else (right, left))
+    return pairs
 
 
 def _merge(spans: list[tuple[int, int, Evidence]]) -> list[tuple[int, int, list[Evidence]]]:

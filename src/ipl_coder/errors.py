@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def locate_byte(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of byte ``offset``, for "not UTF-8" messages."""
+    before = data[:offset]
+    return before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1
+
+
 class IplCoderError(Exception):
     """Base class: a problem the user can fix, described in plain words."""
 

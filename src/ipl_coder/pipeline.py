@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 SPANS_KEY = "ipl_hits"
 LEMMATIZER = "ipl_lemmatizer"
+SENTENCE_FIX = "ipl_sentence_openers"
+OPENERS = frozenset("([{\"“‘«")
 # Slots: what a matched span contributes to its rule.
 TERM, PATTERN, ALL, ANY, NONE, NEAR_A, NEAR_B, EXCLUDE = (
     "term", "pattern", "all", "any", "none", "near_a", "near_b", "exclude",
@@ -66,9 +68,25 @@ class SimplemmaLemmatizer:
         return doc
 
 
-def _register_lemmatizer() -> None:
+def keep_openers_with_next_sentence(doc: Doc) -> Doc:
+    """Move a sentence start back onto an opening bracket or quote before it.
+
+    The sentencizer ends "...budget cuts. (laughs) The one..." after "(", so the
+    next sentence would start "laughs)". Transcripts are full of such asides.
+    """
+    for token in doc[:-1]:
+        following = doc[token.i + 1]
+        if token.text in OPENERS and following.is_sent_start and not token.is_sent_start:
+            token.is_sent_start = True
+            following.is_sent_start = False
+    return doc
+
+
+def _register_components() -> None:
     from spacy.language import Language
 
+    if not Language.has_factory(SENTENCE_FIX):
+        Language.component(SENTENCE_FIX, func=keep_openers_with_next_sentence)
     if not Language.has_factory(LEMMATIZER):
 
         @Language.factory(LEMMATIZER, default_config={"language": "en"})
@@ -81,7 +99,7 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
     import spacy
     from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
-    _register_lemmatizer()
+    _register_components()
     if model:
         nlp = _load_model(model)
         name = f"{nlp.meta.get('lang', '?')}_{nlp.meta.get('name', model)}-{nlp.meta.get('version', '?')}"
@@ -94,6 +112,7 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
     language = nlp.lang
     if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
         nlp.add_pipe("sentencizer", first=True)
+        nlp.add_pipe(SENTENCE_FIX, after="sentencizer")
     if "lemmatizer" not in nlp.pipe_names and "trainable_lemmatizer" not in nlp.pipe_names:
         if language not in SUPPORTED_LANGUAGES:
             raise PipelineError(f"no offline lemmatizer for language '{language}': use --model with a pipeline for it")
@@ -115,19 +134,19 @@ def _load_model(model: str) -> Language:
 
 
 def add_codebook_rules(nlp: Language, codebook: Codebook) -> None:
-    lemma_ruler = nlp.add_pipe(
-        "span_ruler",
-        name="ipl_lemma_rules",
-        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LEMMA", "overwrite": False, "validate": True},
-    )
-    lower_ruler = nlp.add_pipe(
-        "span_ruler",
-        name="ipl_lower_rules",
-        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "overwrite": False},
-    )
     phrases = list(_phrase_patterns(codebook))
-    lemma_ruler.add_patterns([entry for entry in phrases if not is_exact(entry["pattern"])] + list(_token_patterns(codebook)))
-    lower_ruler.add_patterns([{**entry, "pattern": unquote(entry["pattern"])} for entry in phrases])
+    lemma_patterns = [entry for entry in phrases if not is_exact(entry["pattern"])] + list(_token_patterns(codebook))
+    lower_patterns = [{**entry, "pattern": unquote(entry["pattern"])} for entry in phrases]
+    # The lower-case ruler goes first so its patterns are plain tokens (spaCy warns
+    # when they carry lemmas); a ruler with no patterns would only make spaCy warn.
+    for name, attr, patterns, first in (
+        ("ipl_lemma_rules", "LEMMA", lemma_patterns, False),
+        ("ipl_lower_rules", "LOWER", lower_patterns, True),
+    ):
+        if patterns:
+            config = {"spans_key": SPANS_KEY, "phrase_matcher_attr": attr, "overwrite": False, "validate": True}
+            place = {"first": True} if first else {"last": True}
+            nlp.add_pipe("span_ruler", name=name, config=config, **place).add_patterns(patterns)
 
 
 def is_exact(term: str) -> bool:

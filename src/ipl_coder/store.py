@@ -23,7 +23,9 @@ from ipl_coder.migrations import migrate
 from ipl_coder.transcripts import Transcript
 
 STORE_FILENAME = "project.sqlite"
-COUNTED_STATUSES = ("pending", "accepted")  # what counts by default: all but rejected
+COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
+# What each decision does to a segment's status (a note leaves it as it is).
+DECISION_STATUS: dict[str, str | None] = {"accept": "accepted", "reject": "rejected", "recode": "recoded", "note": None}
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,16 @@ class TranscriptRow:
     name: str
     content_hash: str
     text: str
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    segment_id: str
+    coder: str
+    decision: str
+    new_code_id: str | None
+    note: str | None
+    decided_at: str
 
 
 @dataclass(frozen=True)
@@ -218,6 +230,29 @@ class ProjectStore:
             f"SELECT segment_id FROM segments WHERE transcript_id = ? AND {_DECIDED}", (transcript_id,)
         )
         return {row["segment_id"] for row in rows}
+
+    def record_decision(self, segment_id: str, coder: str, decision: str, *, new_code_id: str | None = None,
+                        note: str | None = None) -> None:  # fmt: skip
+        """The one write path for a person's decision: kept forever, and reflected in the segment's status."""
+        if decision not in DECISION_STATUS:
+            raise ProjectError(f"unknown decision '{decision}': use one of {', '.join(DECISION_STATUS)}")
+        with self.connection:
+            if not self.connection.execute("SELECT 1 FROM segments WHERE segment_id = ?", (segment_id,)).fetchone():
+                raise ProjectError(f"no segment with id '{segment_id}' in this project")
+            self.connection.execute(
+                "INSERT INTO decisions (segment_id, coder, decision, new_code_id, note, decided_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (segment_id, coder, decision, new_code_id, note, _now()),
+            )
+            status = DECISION_STATUS[decision]
+            if status:
+                self.connection.execute("UPDATE segments SET status = ? WHERE segment_id = ?", (status, segment_id))
+
+    def decisions(self, segment_id: str) -> list[DecisionRow]:
+        rows = self.connection.execute(
+            "SELECT * FROM decisions WHERE segment_id = ? ORDER BY decision_id", (segment_id,)
+        )
+        return [DecisionRow(row["segment_id"], row["coder"], row["decision"], row["new_code_id"], row["note"],
+                            row["decided_at"]) for row in rows]  # fmt: skip
 
     def segments(self, statuses: Iterable[str] | None = None) -> Iterator[SegmentRow]:
         """Segments of the current transcripts, by transcript, position and code."""

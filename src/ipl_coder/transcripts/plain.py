@@ -3,9 +3,9 @@
 A turn starts on a line ``Label: text`` (or ``<Label> text``); every following
 line up to the next label belongs to it. A candidate label counts when it is a
 well-known one (Interviewer, I, Q, R, P07, Speaker 2, ...), a configured
-interviewer label, or when it opens lines at least twice in the file. That last
-rule is what keeps a sentence such as "What she said was: no" from becoming a
-speaker, while names such as "Dr. Hansen" or "Peer worker" are still found.
+interviewer label, a capitalised label that opens lines at least twice in the
+file, or a name of several capitalised words ("Dr. Hansen"). That keeps a
+sentence such as "What she said was: no" from becoming a speaker.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ def split_turns(text: str, interviewer_labels: Iterable[str] = ()) -> tuple[Turn
         key = _normalise_label(candidate.label)
         if key in interviewers or WELL_KNOWN.match(key):
             return True
-        return uses[key] >= 2 and candidate.label[0].isupper()
+        if not candidate.label[0].isupper():
+            return False
+        # A name such as "Dr. Hansen" counts even when it speaks only once.
+        return uses[key] >= 2 or _looks_like_a_name(candidate.label)
 
     label_lines = [c for c in candidates if is_label(c)]
     turns: list[Turn] = []
@@ -84,6 +87,11 @@ def split_turns(text: str, interviewer_labels: Iterable[str] = ()) -> tuple[Turn
         role = INTERVIEWER if _is_interviewer(label_line.label, interviewers) else PARTICIPANT
         turns.append(Turn(len(turns) + 1, label_line.label, role, start, end))
     return tuple(turns)
+
+
+def _looks_like_a_name(label: str) -> bool:
+    words = label.split()
+    return len(words) >= 2 and all(word[0].isupper() for word in words)
 
 
 def _is_interviewer(label: str, interviewers: set[str]) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ipl_coder.errors import InputError, TranscriptError
+from ipl_coder.errors import InputError, TranscriptError, locate_byte
 from ipl_coder.transcripts import PARTICIPANT, Transcript, Turn
 from ipl_coder.transcripts.plain import split_turns
 
@@ -30,7 +30,8 @@ def find_transcripts(paths: Sequence[Path]) -> list[TranscriptFile]:
     """Every transcript under ``paths``, in a stable order, each with a unique name.
 
     A folder contributes its supported files, recursively, named by their path
-    inside it without the suffix; a file given directly is named by its stem.
+    inside it without the suffix (hidden files, Word lock files and README files
+    are left out); a file given directly is named by its stem.
     """
     found: list[TranscriptFile] = []
     for path in paths:
@@ -58,7 +59,9 @@ def find_transcripts(paths: Sequence[Path]) -> list[TranscriptFile]:
 def _is_transcript(file: Path, root: Path) -> bool:
     relative = file.relative_to(root)
     hidden = any(part.startswith(".") or part.startswith("~$") for part in relative.parts)
-    return file.is_file() and not hidden and file.suffix.lower() in FORMATS
+    # A folder's README describes the transcripts; it is not one of them.
+    readme = file.stem.casefold() == "readme"
+    return file.is_file() and not hidden and not readme and file.suffix.lower() in FORMATS
 
 
 def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterable[str] = ()) -> Transcript:
@@ -75,9 +78,9 @@ def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterabl
     try:
         decoded = raw.decode(encoding)
     except UnicodeDecodeError as error:
-        raise TranscriptError(
-            path, f"not UTF-8 text (undecodable byte at position {error.start}); save it as UTF-8 and run again"
-        ) from None
+        line, column = locate_byte(raw, error.start)
+        message = f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}, column {column}); save it as UTF-8 and run again"
+        raise TranscriptError(path, message) from None
     text = normalise_text(decoded)
     if not text.strip():
         raise TranscriptError(path, "the file is empty")

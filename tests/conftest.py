@@ -1,0 +1,64 @@
+"""Shared fixtures: real spaCy pipelines, real codebooks on disk, the real samples."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ipl_coder.codebook import Codebook, load_codebook
+from ipl_coder.coding import Segment, TranscriptCoder
+from ipl_coder.pipeline import build_pipeline
+from ipl_coder.transcripts import Transcript
+from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+IPL_CODEBOOK = ROOT / "codebooks" / "ipl.yaml"
+SAMPLES = ROOT / "sample_transcripts"
+
+
+@pytest.fixture(scope="session")
+def ipl_codebook() -> Codebook:
+    return load_codebook(IPL_CODEBOOK)
+
+
+@pytest.fixture(scope="session")
+def ipl_coder(ipl_codebook: Codebook) -> TranscriptCoder:
+    nlp, _ = build_pipeline(ipl_codebook)
+    return TranscriptCoder(nlp, ipl_codebook)
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write dedented text (or bytes) to a file under tmp_path and return its path."""
+
+    def write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def code_text(write_file: Callable[..., Path]) -> Callable[..., tuple[Transcript, list[Segment]]]:
+    """Code a transcript text with a codebook given as YAML text; returns the transcript and segments."""
+
+    def run(codebook_yaml: str, transcript_text: str, unit: str = "sentence",
+            interviewer_labels: tuple[str, ...] = ()) -> tuple[Transcript, list[Segment]]:  # fmt: skip
+        codebook = load_codebook(write_file("codebook.yaml", codebook_yaml))
+        path = write_file("transcript.txt", transcript_text)
+        transcript = read_transcript(TranscriptFile(path, "transcript"), interviewer_labels)
+        nlp, _ = build_pipeline(codebook)
+        segments = TranscriptCoder(nlp, codebook, unit).code(transcript)
+        for segment in segments:
+            assert transcript.text[segment.start_char : segment.end_char] == segment.text
+        return transcript, segments
+
+    return run
