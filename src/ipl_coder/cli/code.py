@@ -118,7 +118,8 @@ def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options
 
     assert isinstance(options, CodeOptions)
     columns = (TextColumn("Coding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=error_console, transient=True) as progress:
+    # On a pipe or in CI a live bar would only leave blank lines behind.
+    with Progress(*columns, console=error_console, transient=True, disable=not error_console.is_terminal) as progress:
         task = progress.add_task("", total=None)
 
         def advance(done: int, total: int, name: str) -> None:
@@ -144,9 +145,13 @@ def _print_summary(result: CodeRunResult) -> None:
     console.print(table)
     rate = result.words / result.seconds if result.seconds else 0
     console.print(
-        f"{len(result.coded)} transcripts coded, {len(result.skipped)} skipped, {result.segments} segments "
+        f"{_count(len(result.coded), 'transcript')} coded, {len(result.skipped)} skipped, {_count(result.segments, 'segment')} "
         f"from {result.words:,} words in {result.seconds:.1f} s ({rate:,.0f} words/s) with {result.pipeline}."
     )
     statuses = " and ".join(result.counted_statuses)
     console.print(f"Counts include {statuses} segments. Project: {result.project_dir}")
     console.print("Files: " + ", ".join(path.name for path in result.exports))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

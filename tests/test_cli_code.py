@@ -1,0 +1,173 @@
+"""`ipl-coder code` through Typer's CliRunner: the files and the store it leaves, not only exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ipl_coder.cli import app
+from ipl_coder.codebook import Codebook
+from ipl_coder.store import ProjectStore
+
+from conftest import IPL_CODEBOOK, SAMPLES
+
+runner = CliRunner()
+EXPORTS = ("segments.csv", "segments.jsonl", "frequencies.csv")
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(arg) for arg in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+@pytest.fixture(scope="module")
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("cli") / "out"
+    exit_code, stdout, stderr = run("code", SAMPLES, "--codebook", IPL_CODEBOOK, "--project", project)
+    assert exit_code == 0, stderr
+    assert "8 transcripts coded, 0 skipped" in stdout and "role-peer" in stdout
+    return project
+
+
+def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
+    assert sorted(path.name for path in sample_project.iterdir()) == sorted(["project.sqlite", *EXPORTS])
+    rows = read_csv(sample_project / "segments.csv")
+    assert list(rows[0]) == ["segment_id", "transcript", "speaker", "turn", "start", "end", "code", "label", "unit",
+                             "matched", "rules", "text", "status", "origin", "suggested"]  # fmt: skip
+    jsonl = [json.loads(line) for line in (sample_project / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    with ProjectStore.open(sample_project) as store:
+        texts = {transcript.name: transcript.text for transcript in store.transcripts()}
+        stored = list(store.segments())
+        run_row = store.connection.execute("SELECT pipeline, spacy_version, transcripts_coded FROM runs").fetchone()
+    assert len(texts) == 8 and "README" not in texts
+    assert len(rows) == len(jsonl) == len(stored) > 100
+    for record in jsonl:
+        assert texts[record["transcript"]][record["start"] : record["end"]] == record["text"]
+    for row, record in zip(rows, jsonl):
+        assert row["segment_id"] == record["segment_id"] and int(row["start"]) == record["start"]
+        assert row["text"].removeprefix("'") == record["text"]
+        assert row["rules"] == "; ".join(record["rules"]) and record["status"] == "pending"
+    assert tuple(run_row) == ("blank:en+simplemma", __import__("spacy").__version__, 8)
+    assert {record["speaker"] for record in jsonl} >= {"Dr. Hansen", "Peer worker", "P01", "Respondent", "R", "A"}
+    assert not any(record["speaker"] in {"Interviewer", "I", "Q", "Int"} for record in jsonl)
+
+
+def test_frequencies_agree_with_segments_and_roll_up(sample_project: Path, ipl_codebook: Codebook) -> None:
+    segments = read_csv(sample_project / "segments.csv")
+    frequencies = {row["code"]: row for row in read_csv(sample_project / "frequencies.csv")}
+    transcripts = sorted({row["transcript"] for row in segments})
+    assert list(next(iter(frequencies.values())))[4:] == transcripts
+    own = Counter((row["code"], row["transcript"]) for row in segments)
+    assert list(frequencies) == [code.code_id for code in ipl_codebook.codes]
+    for code, row in frequencies.items():
+        family = [code, *(sub.code_id for sub in ipl_codebook.descendants(code))]
+        for name in transcripts:
+            assert int(row[name]) == sum(own[(member, name)] for member in family)
+        assert int(row["segments"]) == sum(int(row[name]) for name in transcripts)
+        assert int(row["transcripts"]) == sum(1 for name in transcripts if int(row[name]))
+
+
+def test_rerunning_gives_byte_identical_exports(sample_project: Path, tmp_path: Path) -> None:
+    before = {name: (sample_project / name).read_bytes() for name in EXPORTS}
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", sample_project, "--quiet")[0] == 0
+    assert {name: (sample_project / name).read_bytes() for name in EXPORTS} == before
+    fresh = tmp_path / "fresh"
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", fresh, "-q")[0] == 0
+    assert {name: (fresh / name).read_bytes() for name in EXPORTS} == before
+
+
+def test_json_output_and_quiet(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    transcript = write_file("t.txt", "I: Well?\nP1: I was the bridge. I was the bridge again.\n")
+    exit_code, stdout, _ = run("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--json")
+    result = json.loads(stdout)
+    assert exit_code == 0 and result["segments"] == 2 and result["transcripts_coded"] == 1
+    assert {"code": "broker", "label": "Broker", "segments": 2, "transcripts": 1} in result["codes"]
+    assert run("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--quiet")[1] == ""
+
+
+def test_formula_like_cells_are_escaped_for_spreadsheets(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    codebook = write_file("cb.yaml", "codes:\n  - id: sum\n    terms: [sum]\n")
+    turns = ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!"]
+    transcript = write_file("t.txt", "".join(f"I: Hm?\nP1: {said}\n" for said in turns))
+    assert run("code", transcript, "-c", codebook, "-p", tmp_path / "p", "-q")[0] == 0
+    texts = [row["text"] for row in read_csv(tmp_path / "p" / "segments.csv")]
+    assert texts == ["'=SUM(A1) is a sum.", "'-sum, she said.", "'@ sum too.", "'+sum!"]
+    raw = [json.loads(line)["text"] for line in (tmp_path / "p" / "segments.jsonl").read_text().splitlines()]
+    assert raw == ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!"]
+
+
+def test_bad_files_are_skipped_with_a_line_each(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    write_file("in/good.txt", "I: Hi\nP1: A bridge.\n")
+    write_file("in/empty.txt", "")
+    write_file("in/latin.txt", "I: Hi\nP1: Blåbær.\n".encode("cp1252"))
+    exit_code, stdout, stderr = run("code", tmp_path / "in", "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
+    assert exit_code == 0
+    assert f"Skipped {tmp_path / 'in' / 'empty.txt'}: the file is empty" in stderr
+    assert "latin.txt: not UTF-8 text (byte 0xe5 on line 2, column 7)" in stderr
+    assert "1 transcript coded, 2 skipped" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowhere"], "no such file or folder; check the path"),
+        (["--codebook", "missing.yaml"], "missing.yaml:1:1: codebook file not found: check the path"),
+    ],
+)
+def test_errors_are_one_line_with_exit_1(tmp_path: Path, args: list[str], message: str) -> None:
+    paths = [str(tmp_path / args[0])] if args == ["nowhere"] else [str(SAMPLES)]
+    codebook = ["--codebook", str(tmp_path / args[1])] if args[0] == "--codebook" else ["--codebook", str(IPL_CODEBOOK)]
+    exit_code, stdout, stderr = run("code", *paths, *codebook, "--project", tmp_path / "p")
+    assert exit_code == 1 and stdout == ""
+    assert message in stderr and "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == (1 if args == ["nowhere"] else 2)
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_broken_codebook_lists_every_problem(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    codebook = write_file("bad.yaml", "langauge: en\ncodes:\n  - id: a\n  - id: b\n    color: red\n    terms: [x]\n")
+    exit_code, _, stderr = run("code", SAMPLES, "-c", codebook, "-p", tmp_path / "p")
+    assert exit_code == 1 and "Traceback" not in stderr
+    assert stderr.splitlines() == [
+        f"{codebook}:1:1: unknown key 'langauge' in the codebook; did you mean 'language'?",
+        f"{codebook}:3:5: code 'a' has no rule and no sub-code: give it terms, patterns, boolean or near rules, or sub-codes",
+        f"{codebook}:5:12: colour 'red' of code 'b' is not #RRGGBB (e.g. \"#4E79A7\")",
+        f"Error: 3 problems in codebook {codebook}; fix them and run again",
+    ]
+
+
+def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
+    exit_code, _, stderr = run("--verbose", "code", tmp_path / "nowhere", "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
+    assert exit_code == 1 and "Traceback" in stderr and "InputError" in stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path, "--unit", "paragraph")[0] == 2
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK)[0] == 2
+
+
+def test_help_reads_like_a_manual() -> None:
+    exit_code, stdout, _ = run("code", "--help")
+    assert exit_code == 0
+    for words in ("Pre-code transcripts", "segments.csv", "--unit", "--interviewer", "Examples", "never deleted"):
+        assert words in stdout
+
+
+def test_help_does_not_import_spacy() -> None:
+    probe = "import sys; from ipl_coder.cli import app; print('spacy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"

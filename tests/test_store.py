@@ -1,0 +1,117 @@
+"""The store: schema from migrations, and re-runs that never lose a person's decision."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ipl_coder.errors import ProjectError
+from ipl_coder.migrations import MIGRATIONS, migrate, schema_version
+from ipl_coder.project import code_transcripts
+from ipl_coder.store import COUNTED_STATUSES, ProjectStore
+
+CODEBOOK = """
+codes:
+  - id: team
+    terms: [team]
+  - id: hope
+    terms: [hope]
+"""
+TRANSCRIPT = """
+Interviewer: Tell me about it.
+P1: The team was kind. There was hope. The team changed. Hope again.
+"""
+
+
+def test_migrations_build_the_schema_and_are_idempotent(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "s.sqlite")
+    assert migrate(connection) == len(MIGRATIONS) == schema_version(connection)
+    assert migrate(connection) == len(MIGRATIONS)
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"transcripts", "turns", "codebook_versions", "codes", "runs", "segments", "decisions"} <= tables
+
+
+def test_a_newer_store_is_refused(tmp_path: Path) -> None:
+    with ProjectStore.open(tmp_path, create=True) as store:
+        store.connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(ProjectError, match="newer ipl-coder"):
+        ProjectStore.open(tmp_path)
+
+
+def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "project.sqlite").write_text("not a database")
+    with pytest.raises(ProjectError, match="not a usable ipl-coder project store"):
+        ProjectStore.open(tmp_path)
+    with pytest.raises(ProjectError, match="no project here"):
+        ProjectStore.open(tmp_path / "missing")
+
+
+def test_rerun_after_a_codebook_edit_keeps_every_decision(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    transcript = write_file("in/t1.txt", TRANSCRIPT)
+    project = tmp_path / "project"
+    code_transcripts([transcript], write_file("v1.yaml", CODEBOOK), project)
+    with ProjectStore.open(project) as store:
+        by_text = {segment.text: segment for segment in store.segments()}
+        store.record_decision(by_text["There was hope."].segment_id, "ana", "accept", note="clear case")
+        store.record_decision(by_text["The team was kind."].segment_id, "ola", "reject")
+        store.record_decision(by_text["The team changed."].segment_id, "ola", "recode", new_code_id="change")
+
+    edited = CODEBOOK.replace("terms: [hope]", "terms: [kind]")  # drops the rule behind an accepted segment
+    result = code_transcripts([transcript], write_file("v2.yaml", edited), project)
+    assert result.coded[0].kept_decided == 3
+
+    with ProjectStore.open(project) as store:
+        rows = {(s.code_id, s.text): s for s in store.segments(statuses=None)}
+        accepted = rows[("hope", "There was hope.")]
+        assert (accepted.status, accepted.suggested) == ("accepted", False)
+        assert [(d.coder, d.decision, d.note) for d in store.decisions(accepted.segment_id)] == [("ana", "accept", "clear case")]
+        assert rows[("team", "The team was kind.")].status == "rejected"
+        assert rows[("team", "The team changed.")].status == "recoded"
+        assert rows[("team", "The team was kind.")].suggested  # still suggested, still rejected
+        assert rows[("hope", "The team was kind.")].status == "pending"  # the new term's suggestion
+        assert ("hope", "Hope again.") not in rows  # undecided and no longer suggested: gone
+        counted = {(s.code_id, s.text) for s in store.segments(COUNTED_STATUSES)}
+        assert counted == {("hope", "There was hope."), ("hope", "The team was kind.")}  # not rejected nor recoded
+
+
+def test_an_edited_transcript_keeps_its_old_version_only_for_decisions(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    codebook = write_file("cb.yaml", CODEBOOK)
+    project = tmp_path / "project"
+    transcript = write_file("in/t1.txt", TRANSCRIPT)
+    code_transcripts([transcript], codebook, project)
+    with ProjectStore.open(project) as store:
+        decided = next(segment for segment in store.segments() if segment.text == "There was hope.")
+        store.record_decision(decided.segment_id, "ana", "accept")
+    write_file("in/t1.txt", TRANSCRIPT.replace("kind", "unkind"))
+    code_transcripts([transcript], codebook, project)
+    with ProjectStore.open(project) as store:
+        assert len(store.transcripts()) == 1
+        assert "unkind" in store.transcripts()[0].text
+        count = store.connection.execute(
+            "SELECT COUNT(*) FROM segments JOIN transcripts USING (transcript_id) WHERE is_current = 0"
+        ).fetchone()[0]
+        assert count == 1  # only the decided segment of the old version remains
+        assert store.decisions(decided.segment_id)[0].coder == "ana"
+
+
+def test_decisions_are_validated(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    code_transcripts([write_file("t.txt", TRANSCRIPT)], write_file("cb.yaml", CODEBOOK), tmp_path / "p")
+    with ProjectStore.open(tmp_path / "p") as store:
+        with pytest.raises(ProjectError, match="no segment with id 'nope'"):
+            store.record_decision("nope", "ana", "accept")
+        segment_id = next(store.segments()).segment_id
+        with pytest.raises(ProjectError, match="unknown decision 'maybe'"):
+            store.record_decision(segment_id, "ana", "maybe")
+
+
+def test_identical_transcripts_under_two_names_are_skipped(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    result = code_transcripts(
+        [write_file("a.txt", TRANSCRIPT), write_file("b.txt", TRANSCRIPT)], write_file("cb.yaml", CODEBOOK), tmp_path / "p"
+    )
+    assert [item.name for item in result.coded] == ["a"]
+    assert [(skip.path.name, skip.reason) for skip in result.skipped] == [
+        ("b.txt", "same text as transcript 'a' already in the project; skipped")
+    ]
