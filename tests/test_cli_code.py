@@ -171,3 +171,9 @@ def test_help_reads_like_a_manual() -> None:
 def test_help_does_not_import_spacy() -> None:
     probe = "import sys; from ipl_coder.cli import app; print('spacy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_parallel_and_sequential_coding_agree(sample_project: Path, tmp_path: Path) -> None:
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path / "one", "--jobs", "1", "-q")[0] == 0
+    for name in EXPORTS:
+        assert (tmp_path / "one" / name).read_bytes() == (sample_project / name).read_bytes()

@@ -63,6 +63,7 @@ class UnitLayout:
     def __init__(self, transcript: Transcript) -> None:
         self.turns = {turn.number: turn for turn in transcript.turns}
         self.sentences: dict[int, list[tuple[int, int]]] = {}
+        self.sentence_starts: dict[int, list[int]] = {}
         self.exchange_of: dict[int, tuple[int, int]] = {}
         exchange: list[Turn] = []
         for turn in (*transcript.turns, None):
@@ -77,8 +78,9 @@ class UnitLayout:
     def add_sentences(self, turn: Turn, doc: Doc) -> list[int]:
         """Record the turn's sentences; returns each sentence's first token index."""
         bounds, first_tokens = [], []
+        turn_text = doc.text  # slicing it is far cheaper than Span.text
         for sentence in doc.sents:
-            text = sentence.text
+            text = turn_text[sentence.start_char : sentence.end_char]
             stripped = text.strip()
             if not stripped:
                 continue
@@ -86,6 +88,7 @@ class UnitLayout:
             bounds.append((start, start + len(stripped)))
             first_tokens.append(sentence.start)
         self.sentences[turn.number] = bounds
+        self.sentence_starts[turn.number] = [start for start, _ in bounds]
         return first_tokens
 
     def expand(self, unit: str, turn_number: int, start_char: int, end_char: int) -> tuple[int, int]:
@@ -94,8 +97,7 @@ class UnitLayout:
             return turn.start_char, turn.end_char
         if unit == "exchange":
             return self.exchange_of[turn_number]
-        sentences = self.sentences[turn_number]
-        starts = [start for start, _ in sentences]
+        sentences, starts = self.sentences[turn_number], self.sentence_starts[turn_number]
         first = sentences[max(bisect_right(starts, start_char) - 1, 0)]
         last = sentences[max(bisect_right(starts, end_char - 1) - 1, 0)]
         return first[0], max(first[1], last[1])

@@ -48,23 +48,33 @@ class PipelineInfo:
 
 
 class SimplemmaLemmatizer:
-    """Sets ``token.lemma_`` to simplemma's lower-case lemma, cached per word form."""
+    """Sets each token's lemma to simplemma's lower-case lemma, cached per word form.
+
+    It works on whole attribute arrays rather than Token objects: creating a
+    Python object per word cost more than the rest of the pipeline together.
+    """
 
     def __init__(self, language: str) -> None:
         import simplemma
 
         self.language = language
         self.lemmatize = simplemma.lemmatize
-        self.cache: dict[str, str] = {}
+        self.cache: dict[int, int] = {}  # lower-case form's hash -> lemma's hash
 
     def __call__(self, doc: Doc) -> Doc:
-        cache, language = self.cache, self.language
-        for token in doc:
-            lower = token.lower_
-            lemma = cache.get(lower)
-            if lemma is None:
-                lemma = cache[lower] = self.lemmatize(lower, lang=language).lower() if lower.isalpha() or "-" in lower else lower
-            token.lemma_ = lemma
+        import numpy
+        from spacy.attrs import LEMMA, LOWER
+
+        strings, cache = doc.vocab.strings, self.cache
+        lemma_hashes = []
+        for lower_hash in doc.to_array(LOWER).tolist():
+            lemma_hash = cache.get(lower_hash)
+            if lemma_hash is None:
+                lower = strings[lower_hash]
+                lemma = self.lemmatize(lower, lang=self.language).lower() if lower.isalpha() or "-" in lower else lower
+                lemma_hash = cache[lower_hash] = strings.add(lemma)
+            lemma_hashes.append(lemma_hash)
+        doc.from_array([LEMMA], numpy.array(lemma_hashes, dtype="uint64").reshape(-1, 1))
         return doc
 
 
@@ -74,11 +84,18 @@ def keep_openers_with_next_sentence(doc: Doc) -> Doc:
     The sentencizer ends "...budget cuts. (laughs) The one..." after "(", so the
     next sentence would start "laughs)". Transcripts are full of such asides.
     """
-    for token in doc[:-1]:
-        following = doc[token.i + 1]
-        if token.text in OPENERS and following.is_sent_start and not token.is_sent_start:
-            token.is_sent_start = True
-            following.is_sent_start = False
+    import numpy
+    from spacy.attrs import ORTH, SENT_START
+
+    if len(doc) < 2:
+        return doc
+    values = doc.to_array([ORTH, SENT_START])
+    starts = values[:, 1].astype("int64")  # 1, 0 or -1
+    openers = numpy.array([doc.vocab.strings[opener] for opener in OPENERS], dtype="uint64")
+    misplaced = numpy.isin(values[:-1, 0], openers) & (starts[1:] == 1) & (starts[:-1] != 1)
+    for index in numpy.nonzero(misplaced)[0].tolist():
+        doc[index].is_sent_start = True
+        doc[index + 1].is_sent_start = False
     return doc
 
 

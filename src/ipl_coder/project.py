@@ -16,10 +16,12 @@ from typing import Any
 from ipl_coder import __version__
 from ipl_coder.codebook import UNITS, load_codebook
 from ipl_coder.errors import InputError, TranscriptError
-from ipl_coder.exporters import code_frequencies, write_project_exports
+from ipl_coder.exporters import write_project_exports
 from ipl_coder.exporters.frequencies import CodeFrequency
 from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
-from ipl_coder.transcripts.reader import find_transcripts, read_transcript
+from ipl_coder.parallel import code_in_parallel
+from ipl_coder.transcripts import Transcript
+from ipl_coder.transcripts.reader import TranscriptFile, find_transcripts, read_transcript
 
 Progress = Callable[[int, int, str], None]  # done, total, name of the transcript being worked on
 
@@ -29,6 +31,7 @@ class CodeOptions:
     unit: str = "sentence"  # the default unit for codes that do not set their own
     model: str | None = None  # an installed spaCy pipeline instead of the blank default
     interviewer_labels: tuple[str, ...] = ()  # added to the built-in interviewer labels
+    jobs: int = 0  # worker processes; 0 means one per core
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,13 @@ def code_transcripts(
         )  # fmt: skip
         coded: list[CodedTranscript] = []
         skipped: list[SkippedFile] = []
-        for done, transcript_file in enumerate(files):
+        read = (_read(transcript_file, options.interviewer_labels) for transcript_file in files)
+        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coder, options.jobs, len(files))):
             if progress:
                 progress(done, len(files), transcript_file.name)
             try:
-                transcript = read_transcript(transcript_file, options.interviewer_labels)
-                segments = coder.code(transcript)
+                if isinstance(transcript, TranscriptError):
+                    raise transcript
                 saved = store.save_coded_transcript(transcript, segments, run_id)
             except TranscriptError as error:
                 skipped.append(SkippedFile(transcript_file.path, error.reason))
@@ -136,10 +140,16 @@ def code_transcripts(
             progress(len(files), len(files), "")
         store.finish_run(run_id, coded=len(coded), skipped=len(skipped),
                          segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
-        exports = write_project_exports(store, project_dir)
-        frequencies = code_frequencies(store.latest_codes(), store.segments(COUNTED_STATUSES))
+        exports = write_project_exports(store, project_dir, COUNTED_STATUSES)
     return CodeRunResult(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
-        pipeline=pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=frequencies,
-        exports=exports, seconds=time.perf_counter() - started,
+        pipeline=pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
+        exports=exports.paths, seconds=time.perf_counter() - started,
     )  # fmt: skip
+
+
+def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...]) -> tuple[TranscriptFile, Transcript | TranscriptError]:
+    try:
+        return transcript_file, read_transcript(transcript_file, interviewer_labels)
+    except TranscriptError as error:
+        return transcript_file, error

@@ -66,6 +66,13 @@ def code_command(
             show_default=False,
         ),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Worker processes for coding; 0 uses one per processor core, 1 codes in this process only.",
+        ),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON, for scripts.")] = False,
     verbose: VerboseOption = False,
@@ -99,7 +106,7 @@ def code_command(
     """
     from ipl_coder.project import CodeOptions, code_transcripts
 
-    options = CodeOptions(unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()))
+    options = CodeOptions(unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs)
     show_progress = not quiet and not as_json
     if show_progress:
         result = _with_progress_bar(paths, codebook, project, options)

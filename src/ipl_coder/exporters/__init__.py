@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from ipl_coder.exporters.frequencies import code_frequencies, write_frequencies_csv
-from ipl_coder.exporters.segments import write_segments_csv, write_segments_jsonl
-from ipl_coder.store import COUNTED_STATUSES, ProjectStore
+from ipl_coder.exporters.files import atomic_file
+from ipl_coder.exporters.frequencies import CodeFrequency, code_frequencies, write_frequencies_csv
+from ipl_coder.exporters.segments import SegmentsCsvWriter, SegmentsJsonlWriter
+from ipl_coder.store import COUNTED_STATUSES, ProjectStore, SegmentRow
 
 SEGMENTS_CSV = "segments.csv"
 SEGMENTS_JSONL = "segments.jsonl"
 FREQUENCIES_CSV = "frequencies.csv"
 
 
-def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequence[str] = COUNTED_STATUSES) -> list[Path]:
-    """Rewrite the project's standard exports from the store; returns their paths."""
-    paths = [project_dir / SEGMENTS_CSV, project_dir / SEGMENTS_JSONL, project_dir / FREQUENCIES_CSV]
-    labels = {code.code_id: code.label for code in store.latest_codes()}
-    write_segments_csv(paths[0], store.segments(statuses), labels)
-    write_segments_jsonl(paths[1], store.segments(statuses), labels)
-    frequencies = code_frequencies(store.latest_codes(), store.segments(statuses))
-    write_frequencies_csv(paths[2], frequencies, [transcript.name for transcript in store.transcripts()])
-    return paths
+@dataclass(frozen=True)
+class ExportResult:
+    paths: list[Path]
+    frequencies: list[CodeFrequency]
 
 
-__all__ = ["code_frequencies", "write_project_exports"]
+def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequence[str] = COUNTED_STATUSES) -> ExportResult:
+    """Rewrite the project's standard exports from the store, reading the segments once."""
+    codes = store.latest_codes()
+    labels = {code.code_id: code.label for code in codes}
+    csv_path, jsonl_path = project_dir / SEGMENTS_CSV, project_dir / SEGMENTS_JSONL
+    with atomic_file(csv_path, encoding="utf-8-sig") as csv_handle, atomic_file(jsonl_path) as jsonl_handle:
+        csv_writer, jsonl_writer = SegmentsCsvWriter(csv_handle, labels), SegmentsJsonlWriter(jsonl_handle, labels)
+
+        def written(segments: Iterator[SegmentRow]) -> Iterator[SegmentRow]:
+            for segment in segments:
+                csv_writer.write(segment)
+                jsonl_writer.write(segment)
+                yield segment
+
+        frequencies = code_frequencies(codes, written(store.segments(statuses)))
+    frequencies_path = project_dir / FREQUENCIES_CSV
+    write_frequencies_csv(frequencies_path, frequencies, [transcript.name for transcript in store.transcripts()])
+    return ExportResult([csv_path, jsonl_path, frequencies_path], frequencies)

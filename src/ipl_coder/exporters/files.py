@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -21,21 +22,23 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
-def write_atomically(path: Path, write: Callable[[IO[str]], None], *, encoding: str = "utf-8") -> None:
-    """Write through a temporary file and rename it, so a crash never leaves half a file."""
+@contextmanager
+def atomic_file(path: Path, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """A file that appears under ``path`` only once it is complete, so a crash never leaves half a file."""
     try:
-        with tempfile.NamedTemporaryFile(
+        handle = tempfile.NamedTemporaryFile(
             "w", encoding=encoding, newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
-        ) as handle:
-            temporary = Path(handle.name)
-            try:
-                write(handle)
-            except BaseException:
-                handle.close()
-                temporary.unlink(missing_ok=True)
-                raise
+        )
+    except OSError as error:
+        raise ProjectError(f"{path.parent}: cannot write there: {error.strerror}") from None
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            yield handle
         os.replace(temporary, path)
     except PermissionError:
         raise ProjectError(f"{path}: cannot write it; close it if a spreadsheet has it open, then run again") from None
     except OSError as error:
         raise ProjectError(f"{path}: cannot write it: {error.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)

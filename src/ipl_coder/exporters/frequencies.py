@@ -7,9 +7,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-from ipl_coder.exporters.files import spreadsheet_safe, write_atomically
+from ipl_coder.exporters.files import atomic_file, spreadsheet_safe
 from ipl_coder.store import CodeRow, SegmentRow
 
 
@@ -48,12 +47,10 @@ def code_frequencies(codes: Sequence[CodeRow], segments: Iterable[SegmentRow]) -
 
 
 def write_frequencies_csv(path: Path, frequencies: Sequence[CodeFrequency], transcript_names: Sequence[str]) -> None:
-    def write(handle: IO[str]) -> None:
+    with atomic_file(path, encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(spreadsheet_safe(cell) for cell in ("code", "label", "segments", "transcripts", *transcript_names))
         for row in frequencies:
             cells = [row.code_id, row.label, row.segments, row.transcripts]
             cells += [row.per_transcript.get(name, 0) for name in transcript_names]
             writer.writerow(spreadsheet_safe(cell) for cell in cells)
-
-    write_atomically(path, write, encoding="utf-8-sig")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import IO
 
-from ipl_coder.exporters.files import spreadsheet_safe, write_atomically
+from ipl_coder.exporters.files import spreadsheet_safe
 from ipl_coder.store import SegmentRow
 
 SEGMENT_COLUMNS = (
@@ -37,24 +36,26 @@ def segment_record(segment: SegmentRow, labels: Mapping[str, str]) -> dict[str, 
     }
 
 
-def write_segments_csv(path: Path, segments: Iterable[SegmentRow], labels: Mapping[str, str]) -> None:
-    def write(handle: IO[str]) -> None:
-        writer = csv.writer(handle)
-        writer.writerow(SEGMENT_COLUMNS)
-        for segment in segments:
-            record = segment_record(segment, labels)
-            record["matched"] = "; ".join(segment.matched)
-            record["rules"] = "; ".join(segment.rules)
-            record["suggested"] = "yes" if segment.suggested else "no"
-            writer.writerow(spreadsheet_safe(record[column]) for column in SEGMENT_COLUMNS)
+class SegmentsCsvWriter:
+    """One spreadsheet-safe row per segment; open the handle with utf-8-sig so Excel reads UTF-8."""
 
-    # utf-8-sig writes the BOM Excel needs to read UTF-8 rather than the local code page.
-    write_atomically(path, write, encoding="utf-8-sig")
+    def __init__(self, handle: IO[str], labels: Mapping[str, str]) -> None:
+        self.writer = csv.writer(handle)
+        self.labels = labels
+        self.writer.writerow(SEGMENT_COLUMNS)
+
+    def write(self, segment: SegmentRow) -> None:
+        record = segment_record(segment, self.labels)
+        record["matched"] = "; ".join(segment.matched)
+        record["rules"] = "; ".join(segment.rules)
+        record["suggested"] = "yes" if segment.suggested else "no"
+        self.writer.writerow(spreadsheet_safe(record[column]) for column in SEGMENT_COLUMNS)
 
 
-def write_segments_jsonl(path: Path, segments: Iterable[SegmentRow], labels: Mapping[str, str]) -> None:
-    def write(handle: IO[str]) -> None:
-        for segment in segments:
-            handle.write(json.dumps(segment_record(segment, labels), ensure_ascii=False) + "\n")
+class SegmentsJsonlWriter:
+    def __init__(self, handle: IO[str], labels: Mapping[str, str]) -> None:
+        self.handle = handle
+        self.labels = labels
 
-    write_atomically(path, write)
+    def write(self, segment: SegmentRow) -> None:
+        self.handle.write(json.dumps(segment_record(segment, self.labels), ensure_ascii=False) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 INTERVIEWER = "interviewer"
@@ -39,7 +40,7 @@ class Transcript:
     turns: tuple[Turn, ...]
     warnings: tuple[str, ...] = ()
 
-    @property
+    @cached_property  # hashed once: every segment id needs it
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
