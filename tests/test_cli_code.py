@@ -177,3 +177,31 @@ def test_parallel_and_sequential_coding_agree(sample_project: Path, tmp_path: Pa
     assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path / "one", "--jobs", "1", "-q")[0] == 0
     for name in EXPORTS:
         assert (tmp_path / "one" / name).read_bytes() == (sample_project / name).read_bytes()
+
+
+def test_a_pipeline_that_cannot_load_leaves_no_project_behind(tmp_path: Path) -> None:
+    exit_code, _, stderr = run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--model", "no_such_pipeline_xyz")
+    assert exit_code == 1 and "cannot load the spaCy pipeline 'no_such_pipeline_xyz'" in stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_when_every_file_is_skipped_it_says_so(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    exit_code, stdout, stderr = run("code", write_file("empty.txt", ""), "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
+    assert exit_code == 0 and "the file is empty" in stderr
+    assert stdout.strip() == "No transcript could be coded (1 file skipped)."
+
+
+def test_model_loads_a_pipeline_folder(tmp_path: Path) -> None:
+    import spacy
+
+    pipeline = tmp_path / "my_pipeline"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.to_disk(pipeline)
+    exit_code, stdout, stderr = run("code", SAMPLES / "CA-PSW-01.txt", "-c", IPL_CODEBOOK, "-p", tmp_path / "p",
+                                    "--model", pipeline, "--json")  # fmt: skip
+    assert exit_code == 0, stderr
+    result = json.loads(stdout)
+    assert result["pipeline"] == "en_pipeline-0.0.0" and result["segments"] > 10
+    with ProjectStore.open(tmp_path / "p") as store:
+        assert store.connection.execute("SELECT pipeline FROM runs").fetchone()[0] == "en_pipeline-0.0.0"

@@ -113,9 +113,9 @@ def code_transcripts(
     files = find_transcripts(paths)
     if not files:
         raise InputError(f"no transcripts (.txt, .md) found in {', '.join(str(path) for path in paths)}")
+    nlp, pipeline = build_pipeline(codebook, options.model)  # before the store, so a bad --model leaves nothing behind
+    coder = TranscriptCoder(nlp, codebook, options.unit)
     with ProjectStore.open(project_dir, create=True) as store:
-        nlp, pipeline = build_pipeline(codebook, options.model)
-        coder = TranscriptCoder(nlp, codebook, options.unit)
         run_id = store.start_run(
             store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, options.unit,
             {"interviewer_labels": list(options.interviewer_labels), "model": options.model},

@@ -142,6 +142,9 @@ def _print_summary(result: CodeRunResult) -> None:
     for transcript in result.coded:
         for warning in transcript.warnings:
             error_console.print(f"[yellow]Note[/] {transcript.name}: {warning}", soft_wrap=True)
+    if not result.coded:
+        console.print(f"No transcript could be coded ({_count(len(result.skipped), 'file')} skipped).")
+        return
     table = Table(title=f"Codes suggested ({result.unit} units)", title_justify="left")
     table.add_column("code")
     table.add_column("label")
