@@ -80,14 +80,6 @@ class Code:
     def has_rules(self) -> bool:
         return bool(self.term_rule or self.pattern_rules or self.boolean_rules or self.near_rules)
 
-    @property
-    def rule_ids(self) -> list[str]:
-        rule_ids = [self.term_rule.rule_id] if self.term_rule else []
-        rule_ids += [rule.rule_id for rule in self.pattern_rules]
-        rule_ids += [rule.rule_id for rule in self.boolean_rules]
-        rule_ids += [rule.rule_id for rule in self.near_rules]
-        return rule_ids
-
 
 @dataclass(frozen=True)
 class Codebook:
