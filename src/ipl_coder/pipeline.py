@@ -156,13 +156,12 @@ def add_codebook_rules(nlp: Language, codebook: Codebook) -> None:
     lower_patterns = [{**entry, "pattern": unquote(entry["pattern"])} for entry in phrases]
     # The lower-case ruler goes first so its patterns are plain tokens (spaCy warns
     # when they carry lemmas); a ruler with no patterns would only make spaCy warn.
-    for name, attr, patterns, first in (
-        ("ipl_lemma_rules", "LEMMA", lemma_patterns, False),
-        ("ipl_lower_rules", "LOWER", lower_patterns, True),
+    for name, attr, patterns, place in (
+        ("ipl_lemma_rules", "LEMMA", lemma_patterns, {"last": True}),
+        ("ipl_lower_rules", "LOWER", lower_patterns, {"first": True}),
     ):
         if patterns:
             config = {"spans_key": SPANS_KEY, "phrase_matcher_attr": attr, "overwrite": False, "validate": True}
-            place = {"first": True} if first else {"last": True}
             nlp.add_pipe("span_ruler", name=name, config=config, **place).add_patterns(patterns)
 
 

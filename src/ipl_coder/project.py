@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +63,10 @@ class CodeRunResult:
     exports: list[Path]
     seconds: float
     counted_statuses: tuple[str, ...] = COUNTED_STATUSES
-    words: int = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "words", sum(transcript.words for transcript in self.coded))
+    @property
+    def words(self) -> int:
+        return sum(transcript.words for transcript in self.coded)
 
     @property
     def segments(self) -> int:
@@ -128,14 +128,13 @@ def code_transcripts(
                 progress(done, len(files), transcript_file.name)
             try:
                 if isinstance(transcript, TranscriptError):
-                    raise transcript
+                    raise transcript  # unreadable: reported like one the store refuses
                 saved = store.save_coded_transcript(transcript, segments, run_id)
             except TranscriptError as error:
                 skipped.append(SkippedFile(transcript_file.path, error.reason))
                 continue
-            words = sum(transcript.word_count(turn) for turn in transcript.turns)
-            coded.append(CodedTranscript(transcript.name, len(transcript.turns), words, saved.suggested,
-                                         saved.kept_decided, transcript.warnings))  # fmt: skip
+            coded.append(CodedTranscript(transcript.name, len(transcript.turns), sum(transcript.turn_word_counts),
+                                         saved.suggested, saved.kept_decided, transcript.warnings))  # fmt: skip
         if progress:
             progress(len(files), len(files), "")
         store.finish_run(run_id, coded=len(coded), skipped=len(skipped),

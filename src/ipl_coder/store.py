@@ -209,8 +209,8 @@ class ProjectStore:
             self.connection.executemany(
                 "INSERT INTO turns (transcript_id, turn_number, speaker, role, start_char, end_char, word_count,"
                 " timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(transcript_id, turn.number, turn.speaker, turn.role, turn.start_char, turn.end_char,
-                  transcript.word_count(turn), turn.timestamp) for turn in transcript.turns],
+                [(transcript_id, turn.number, turn.speaker, turn.role, turn.start_char, turn.end_char, words,
+                  turn.timestamp) for turn, words in zip(transcript.turns, transcript.turn_word_counts)],
             )  # fmt: skip
         self._retire_older_versions(transcript.name, transcript_id)
         return transcript_id

@@ -14,7 +14,7 @@ from rich.table import Table
 from ipl_coder.cli import VerboseOption, error_console
 
 if TYPE_CHECKING:
-    from ipl_coder.project import CodeRunResult
+    from ipl_coder.project import CodeOptions, CodeRunResult
 
 
 class Unit(str, Enum):
@@ -118,12 +118,11 @@ def code_command(
         _print_summary(result)
 
 
-def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: object) -> CodeRunResult:
+def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: CodeOptions) -> CodeRunResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ipl_coder.project import CodeOptions, code_transcripts
+    from ipl_coder.project import code_transcripts
 
-    assert isinstance(options, CodeOptions)
     columns = (TextColumn("Coding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
     # On a pipe or in CI a live bar would only leave blank lines behind.
     with Progress(*columns, console=error_console, transient=True, disable=not error_console.is_terminal) as progress:

@@ -47,8 +47,9 @@ class Transcript:
     def turn_text(self, turn: Turn) -> str:
         return self.text[turn.start_char : turn.end_char]
 
-    def word_count(self, turn: Turn) -> int:
-        return len(WORD.findall(self.turn_text(turn)))
+    @cached_property  # the run summary and the store both need it
+    def turn_word_counts(self) -> tuple[int, ...]:
+        return tuple(count_words(self.turn_text(turn)) for turn in self.turns)
 
 
 def count_words(text: str) -> int:
