@@ -80,9 +80,8 @@ def test_a_file_without_labels_is_one_turn_with_a_warning(write_file: Callable[.
     [
         ("empty.txt", b"", "the file is empty"),
         ("blank.txt", b"\xef\xbb\xbf \n\n", "the file is empty"),
-        ("latin.txt", "I: Hei\nR: Blåbær\n".encode("cp1252"),
-         "not UTF-8 text (byte 0xe5 on line 2, column 6); save it as UTF-8 and run again"),
-        ("scan.pdf", b"%PDF-1.4", "'.pdf' files are not supported yet (use .txt, .md)"),
+        ("scan.pdf", b"%PDF-1.4", "'.pdf' files cannot be read: a PDF: export its text as .txt or .docx"),
+        ("notes.xyz", b"I: Hi", "'.xyz' files cannot be read: use .txt, .md, .docx, .vtt, .srt"),
     ],
 )  # fmt: skip
 def test_unreadable_transcripts_say_why(write_file: Callable[..., Path], name: str, content: bytes, message: str) -> None:

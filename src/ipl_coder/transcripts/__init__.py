@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,7 +28,7 @@ class Turn:
     role: str  # INTERVIEWER or PARTICIPANT
     start_char: int
     end_char: int
-    timestamp: str | None = None
+    timestamp: str | None = None  # "HH:MM:SS" where the file gives the turn's start time
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Transcript:
     text: str = field(repr=False)
     turns: tuple[Turn, ...]
     warnings: tuple[str, ...] = ()
+    # From the file's own YAML front matter; a participants file may add more.
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    speaker_attributes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    language: str | None = None  # resolved when coding: attributes, then the codebook
 
     @cached_property  # hashed once: every segment id needs it
     def content_hash(self) -> str:

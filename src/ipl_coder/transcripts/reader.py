@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import glob
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ipl_coder.errors import InputError, TranscriptError, locate_byte
-from ipl_coder.transcripts import PARTICIPANT, Transcript, Turn
+from ipl_coder.errors import InputError, TranscriptError
+from ipl_coder.transcripts import INTERVIEWER, PARTICIPANT, Transcript, Turn
+from ipl_coder.transcripts.captions import CaptionError, read_captions
+from ipl_coder.transcripts.docx import DocxError, read_docx_text
+from ipl_coder.transcripts.encoding import UndecodableError, decode_transcript_bytes
+from ipl_coder.transcripts.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from ipl_coder.transcripts.plain import split_turns
 
-FORMATS = {".txt": "text", ".md": "markdown"}
+FORMATS = {".txt": "text", ".md": "markdown", ".docx": "docx", ".vtt": "webvtt", ".srt": "srt"}
+# Found in a folder, these are reported as skipped with what to do, not silently left out.
+OTHER_DOCUMENTS = {
+    ".doc": "an old Word file: open it in Word and save it as .docx",
+    ".rtf": "a rich-text file: save it as .docx or .txt",
+    ".odt": "an OpenDocument file: save it as .docx",
+    ".pdf": "a PDF: export its text as .txt or .docx",
+    ".pages": "a Pages file: export it as .docx",
+}
+GLOB_CHARACTERS = frozenset("*?[")
+CAPTIONS = ("webvtt", "srt")
 
 
 @dataclass(frozen=True)
@@ -29,9 +44,10 @@ def normalise_text(text: str) -> str:
 def find_transcripts(paths: Sequence[Path]) -> list[TranscriptFile]:
     """Every transcript under ``paths``, in a stable order, each with a unique name.
 
-    A folder contributes its supported files, recursively, named by their path
+    A folder contributes its transcript files, recursively, named by their path
     inside it without the suffix (hidden files, Word lock files and README files
-    are left out); a file given directly is named by its stem.
+    are left out); a file given directly is named by its stem; a path with
+    ``*``, ``?`` or ``[`` that names no file is a glob pattern.
     """
     found: list[TranscriptFile] = []
     for path in paths:
@@ -43,6 +59,12 @@ def find_transcripts(paths: Sequence[Path]) -> list[TranscriptFile]:
             found += [TranscriptFile(file, file.relative_to(path).with_suffix("").as_posix()) for file in files]
         elif path.is_file():
             found.append(TranscriptFile(path, path.stem))
+        elif GLOB_CHARACTERS & set(str(path)):
+            matches = sorted(Path(match) for match in glob.glob(str(path), recursive=True))
+            files = [match for match in matches if match.is_file() and not _is_hidden(match.name)]
+            if not files:
+                raise InputError(f"{path}: no files match this pattern; check the path")
+            found += [TranscriptFile(file, file.stem) for file in files]
         else:
             raise InputError(f"{path}: no such file or folder; check the path")
     names: dict[str, Path] = {}
@@ -56,46 +78,83 @@ def find_transcripts(paths: Sequence[Path]) -> list[TranscriptFile]:
     return found
 
 
+def _is_hidden(name: str) -> bool:
+    return name.startswith((".", "~$"))  # "~$" marks the lock file Word keeps beside an open document
+
+
 def _is_transcript(file: Path, root: Path) -> bool:
     relative = file.relative_to(root)
-    hidden = any(part.startswith(".") or part.startswith("~$") for part in relative.parts)
     # A folder's README describes the transcripts; it is not one of them.
     readme = file.stem.casefold() == "readme"
-    return file.is_file() and not hidden and not readme and file.suffix.lower() in FORMATS
+    suffix = file.suffix.lower()
+    wanted = suffix in FORMATS or suffix in OTHER_DOCUMENTS
+    return wanted and not readme and not any(_is_hidden(part) for part in relative.parts) and file.is_file()
 
 
 def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterable[str] = ()) -> Transcript:
+    """Read one transcript file, in any supported format and encoding, into speaker turns.
+
+    Raises :class:`TranscriptError` saying why a file cannot be read and what to do.
+    """
     path = transcript_file.path
-    format_name = FORMATS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    format_name = FORMATS.get(suffix)
     if format_name is None:
-        supported = ", ".join(FORMATS)
-        raise TranscriptError(path, f"'{path.suffix or 'no suffix'}' files are not supported yet (use {supported})")
+        hint = OTHER_DOCUMENTS.get(suffix, f"use {', '.join(FORMATS)}")
+        raise TranscriptError(path, f"'{path.suffix or 'no suffix'}' files cannot be read: {hint}")
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise TranscriptError(path, f"cannot read the file: {error.strerror}") from None
-    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        decoded = raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        line, column = locate_byte(raw, error.start)
-        message = f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}, column {column}); save it as UTF-8 and run again"
-        raise TranscriptError(path, message) from None
-    text = normalise_text(decoded)
-    if not text.strip():
+    if not raw.strip():
         raise TranscriptError(path, "the file is empty")
     warnings: list[str] = []
-    turns = split_turns(text, interviewer_labels)
-    if not turns:
+    vouched: frozenset[str] = frozenset()
+    try:
+        if format_name == "docx":
+            docx_text = read_docx_text(path)
+            decoded_text, encoding, vouched = docx_text.text, "docx", docx_text.bold_labels
+        else:
+            decoded = decode_transcript_bytes(raw)
+            decoded_text, encoding = decoded.text, decoded.encoding
+            warnings += [decoded.warning] if decoded.warning else []
+        text = normalise_text(decoded_text)
+        if not text.strip():
+            raise TranscriptError(path, "the file is empty")
+        front_matter = FrontMatter()
+        if format_name not in CAPTIONS:
+            front_matter, text, _ = split_front_matter(text)
+    except (UndecodableError, DocxError, FrontMatterError) as error:
+        raise TranscriptError(path, str(error)) from None
+    if not text.strip():
+        raise TranscriptError(path, "the file holds nothing after its front matter")
+    labels = (*interviewer_labels, *front_matter.interviewer_labels)
+    if format_name in CAPTIONS:
+        try:
+            captions = read_captions(text, labels)
+        except CaptionError as error:
+            raise TranscriptError(path, str(error)) from None
+        text, turns = captions.text, captions.turns
+    else:
+        turns = split_turns(text, labels, vouched)
+    if not turns or not any(turn.speaker for turn in turns):
         start = len(text) - len(text.lstrip())
-        turns = (Turn(1, "", PARTICIPANT, start, len(text.rstrip())),)
+        turns = (Turn(1, "", PARTICIPANT, start, len(text.rstrip()), turns[0].timestamp if turns else None),)
         warnings.append("no speaker labels found: the whole file is read as one participant turn")
+    warnings += _interviewer_warning(turns)
     return Transcript(
-        name=transcript_file.name,
-        source_path=path,
-        format=format_name,
-        encoding="utf-8" if encoding == "utf-8" else "utf-8 (with BOM)",
-        text=text,
-        turns=turns,
-        warnings=tuple(warnings),
-    )
+        name=transcript_file.name, source_path=path, format=format_name, encoding=encoding, text=text,
+        turns=turns, warnings=tuple(warnings), attributes=front_matter.attributes,
+        speaker_attributes=front_matter.speaker_attributes, language=front_matter.attributes.get("language") or None,
+    )  # fmt: skip
+
+
+def _interviewer_warning(turns: Sequence[Turn]) -> list[str]:
+    speakers = list(dict.fromkeys(turn.speaker for turn in turns))
+    if len(speakers) < 2 or any(turn.role == INTERVIEWER for turn in turns):
+        return []
+    named = ", ".join(speakers[:4]) + (", ..." if len(speakers) > 4 else "")
+    return [
+        f"no speaker is marked as the interviewer ({named}), so every turn is coded; "
+        f"name the interviewer with --interviewer '{speakers[0]}' or 'interviewer:' in the front matter"
+    ]

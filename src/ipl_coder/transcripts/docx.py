@@ -1,0 +1,92 @@
+"""Word (.docx) transcripts, read with python-docx.
+
+The text is the body's paragraphs, one per line (tables' cells too, row by row,
+since some transcription services lay turns out in a table). A paragraph's
+leading bold run is how Word transcripts usually mark the speaker, so a label in
+bold (``**Kari:** ...`` or a bold paragraph of its own) is vouched for even
+where that speaker talks only once.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docx.text.paragraph import Paragraph
+
+MAX_BOLD_LABEL = 40
+BOLD_LABEL = re.compile(r"^\s*(?P<label>[^\W_][^:\n]{0,39}?)\s*(?:[\[(][\d:.,]+[\])])?\s*:?\s*$")
+
+
+@dataclass(frozen=True)
+class DocxText:
+    text: str
+    bold_labels: frozenset[str]
+
+
+class DocxError(ValueError):
+    """The file is not a Word document python-docx can open."""
+
+
+def read_docx_text(path: Path) -> DocxText:
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise DocxError(f"not a Word .docx file that can be opened ({type(error).__name__}); open it in Word and save it as .docx") from None
+    lines: list[str] = []
+    bold_labels: set[str] = set()
+    for paragraph in _paragraphs(document):
+        lines.append(paragraph.text)
+        label = _bold_label(paragraph)
+        if label:
+            bold_labels.add(label)
+    return DocxText("\n".join(lines), frozenset(bold_labels))
+
+
+def _paragraphs(document: object) -> Iterator[Paragraph]:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for block in document.iter_inner_content():  # type: ignore[attr-defined]
+        if isinstance(block, Paragraph):
+            yield block
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    yield from cell.paragraphs
+
+
+def _bold_label(paragraph: Paragraph) -> str | None:
+    """The speaker label a paragraph opens with in bold, if it does."""
+    bold_text = ""
+    for run in paragraph.runs:
+        if not run.text.strip() and bold_text:
+            bold_text += run.text
+            continue
+        if not run.bold:
+            break
+        bold_text += run.text
+        if len(bold_text) > MAX_BOLD_LABEL + 10:
+            return None
+    match = BOLD_LABEL.match(bold_text)
+    if not match or not bold_text.strip() or _is_heading(paragraph):
+        return None
+    label = " ".join(match.group("label").split())
+    if ":" in bold_text:
+        return label
+    # Without a colon, only a whole paragraph that reads as a name is a label, not a bold phrase.
+    whole = paragraph.text.strip() == bold_text.strip()
+    return label if whole and all(word[0].isupper() or word[0].isdigit() for word in label.split()) else None
+
+
+def _is_heading(paragraph: Paragraph) -> bool:
+    style = paragraph.style.name if paragraph.style is not None else ""
+    return style.startswith(("Heading", "Title", "Subtitle"))

@@ -1,0 +1,71 @@
+"""YAML front matter: attributes written at the top of a transcript itself.
+
+    ---
+    role: peer support worker
+    country: Norway
+    language: nb
+    interviewer: KB            # a label (or list) that marks the interviewer here
+    speakers:                  # focus groups: attributes per speaker label
+      P1: {participant: NO-FG-P1, role: nurse}
+    ---
+
+The block is taken off the text, so offsets count from the first line after it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    speaker_attributes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    interviewer_labels: tuple[str, ...] = ()
+
+
+class FrontMatterError(ValueError):
+    """The front matter is not a YAML mapping of simple values; the message says where."""
+
+
+def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
+    """The front matter of normalised ``text``, the text after it, and how many lines it took."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return FrontMatter(), text, 0
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(match.group("yaml") or "") or {}
+    except YAMLError as error:
+        # The context mark points at what was left open (a "[" say); the problem mark often at the end.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+        where = f" on line {mark.line + 2}" if mark else ""
+        raise FrontMatterError(f"the YAML front matter{where} is not valid YAML: {getattr(error, 'problem', error)}") from None
+    if not isinstance(data, dict):
+        raise FrontMatterError("the front matter between the '---' lines must be 'name: value' lines")
+    speakers = data.pop("speakers", None) or {}
+    interviewer = data.pop("interviewer", None) or ()
+    if not isinstance(speakers, dict) or not all(isinstance(value, dict) for value in speakers.values()):
+        raise FrontMatterError("'speakers' in the front matter must map each speaker label to its attributes")
+    front_matter = FrontMatter(
+        attributes=_scalars(data, "the front matter"),
+        speaker_attributes={str(label): _scalars(values, f"speaker {label}") for label, values in speakers.items()},
+        interviewer_labels=tuple(str(label) for label in (interviewer if isinstance(interviewer, list) else [interviewer])),
+    )
+    consumed = match.group(0)
+    return front_matter, text[len(consumed) :], consumed.count("\n")
+
+
+def _scalars(values: Mapping[object, object], where: str) -> dict[str, str]:
+    attributes = {}
+    for key, value in values.items():
+        if isinstance(value, (dict, list)):
+            raise FrontMatterError(f"'{key}' in {where} must be a single value, not a list or mapping")
+        attributes[str(key)] = "" if value is None else str(value)
+    return attributes
