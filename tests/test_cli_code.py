@@ -38,23 +38,26 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("cli") / "out"
-    exit_code, stdout, stderr = run("code", SAMPLES, "--codebook", IPL_CODEBOOK, "--project", project)
+    exit_code, stdout, stderr = run("code", SAMPLES, "--codebook", IPL_CODEBOOK, "--project", project,
+                                    "--participants", SAMPLES / "participants.csv")  # fmt: skip
     assert exit_code == 0, stderr
-    assert "8 transcripts coded, 0 skipped" in stdout and "role-peer" in stdout
+    assert "9 transcripts coded, 0 skipped" in stdout and "role-peer" in stdout
+    assert "blank:en+simplemma, blank:nb+simplemma" in stdout
     return project
 
 
 def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
     assert sorted(path.name for path in sample_project.iterdir()) == sorted(["project.sqlite", *EXPORTS])
     rows = read_csv(sample_project / "segments.csv")
-    assert list(rows[0]) == ["segment_id", "transcript", "speaker", "turn", "start", "end", "code", "label", "unit",
-                             "matched", "rules", "text", "status", "origin", "suggested"]  # fmt: skip
+    assert list(rows[0]) == ["segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end",
+                             "code", "label", "unit", "matched", "rules", "text", "status", "origin", "suggested",
+                             "role", "country", "site", "language"]  # fmt: skip
     jsonl = [json.loads(line) for line in (sample_project / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     with ProjectStore.open(sample_project) as store:
         texts = {transcript.name: transcript.text for transcript in store.transcripts()}
         stored = list(store.segments())
         run_row = store.connection.execute("SELECT pipeline, spacy_version, transcripts_coded FROM runs").fetchone()
-    assert len(texts) == 8 and "README" not in texts
+    assert len(texts) == 9 and "README" not in texts
     assert len(rows) == len(jsonl) == len(stored) > 100
     for record in jsonl:
         assert texts[record["transcript"]][record["start"] : record["end"]] == record["text"]
@@ -62,7 +65,11 @@ def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
         assert row["segment_id"] == record["segment_id"] and int(row["start"]) == record["start"]
         assert row["text"].removeprefix("'") == record["text"]
         assert row["rules"] == "; ".join(record["rules"]) and record["status"] == "pending"
-    assert tuple(run_row) == ("blank:en+simplemma", __import__("spacy").__version__, 8)
+    assert tuple(run_row) == ("blank:en+simplemma", __import__("spacy").__version__, 9)
+    norwegian = [row for row in rows if row["transcript"] == "NO-PSW-09"]
+    assert {row["language"] for row in norwegian} == {"nb"} and {row["time"] for row in norwegian} >= {"00:02:06"}
+    assert all(rule.endswith("@nb") for row in norwegian for rule in row["rules"].split("; "))
+    assert {row["role"] for row in rows if row["transcript"] == "CA-PSW-01"} == {"peer support worker"}
     assert {record["speaker"] for record in jsonl} >= {"Dr. Hansen", "Peer worker", "P01", "Respondent", "R", "A"}
     assert not any(record["speaker"] in {"Interviewer", "I", "Q", "Int"} for record in jsonl)
 
@@ -84,10 +91,10 @@ def test_frequencies_agree_with_segments_and_roll_up(sample_project: Path, ipl_c
 
 def test_rerunning_gives_byte_identical_exports(sample_project: Path, tmp_path: Path) -> None:
     before = {name: (sample_project / name).read_bytes() for name in EXPORTS}
-    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", sample_project, "--quiet")[0] == 0
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", sample_project, "--quiet")[0] == 0  # the register is kept
     assert {name: (sample_project / name).read_bytes() for name in EXPORTS} == before
     fresh = tmp_path / "fresh"
-    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", fresh, "-q")[0] == 0
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", fresh, "-q", "--participants", SAMPLES / "participants.csv")[0] == 0
     assert {name: (fresh / name).read_bytes() for name in EXPORTS} == before
 
 
@@ -109,17 +116,6 @@ def test_formula_like_cells_are_escaped_for_spreadsheets(write_file: Callable[..
     assert texts == ["'=SUM(A1) is a sum.", "'-sum, she said.", "'@ sum too.", "'+sum!"]
     raw = [json.loads(line)["text"] for line in (tmp_path / "p" / "segments.jsonl").read_text().splitlines()]
     assert raw == ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!"]
-
-
-def test_bad_files_are_skipped_with_a_line_each(write_file: Callable[..., Path], tmp_path: Path) -> None:
-    write_file("in/good.txt", "I: Hi\nP1: A bridge.\n")
-    write_file("in/empty.txt", "")
-    write_file("in/latin.txt", "I: Hi\nP1: Blåbær.\n".encode("cp1252"))
-    exit_code, stdout, stderr = run("code", tmp_path / "in", "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
-    assert exit_code == 0
-    assert f"Skipped {tmp_path / 'in' / 'empty.txt'}: the file is empty" in stderr
-    assert "latin.txt: not UTF-8 text (byte 0xe5 on line 2, column 7)" in stderr
-    assert "1 transcript coded, 2 skipped" in stdout
 
 
 @pytest.mark.parametrize(
@@ -174,7 +170,8 @@ def test_help_does_not_import_spacy() -> None:
 
 
 def test_parallel_and_sequential_coding_agree(sample_project: Path, tmp_path: Path) -> None:
-    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path / "one", "--jobs", "1", "-q")[0] == 0
+    participants = SAMPLES / "participants.csv"
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path / "one", "--jobs", "1", "-q", "--participants", participants)[0] == 0
     for name in EXPORTS:
         assert (tmp_path / "one" / name).read_bytes() == (sample_project / name).read_bytes()
 

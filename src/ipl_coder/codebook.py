@@ -9,8 +9,8 @@ field by field in ``docs/codebook.md``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,17 @@ class NearRule:
 
 
 @dataclass(frozen=True)
+class Rules:
+    """A code's rules in one language."""
+
+    term_rule: TermRule | None = None
+    pattern_rules: tuple[PatternRule, ...] = ()
+    boolean_rules: tuple[BooleanRule, ...] = ()
+    near_rules: tuple[NearRule, ...] = ()
+    exclude_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Code:
     code_id: str
     label: str
@@ -75,10 +86,20 @@ class Code:
     unit: str | None = None
     speakers: tuple[str, ...] | None = None
     child_ids: tuple[str, ...] = ()
+    # The rules above are in the codebook's language; these in other languages.
+    translations: Mapping[str, Rules] = field(default_factory=dict)
 
     @property
     def has_rules(self) -> bool:
         return bool(self.term_rule or self.pattern_rules or self.boolean_rules or self.near_rules)
+
+    def in_language(self, language: str) -> Code:
+        """This code with its rules for ``language`` in place of the codebook language's."""
+        rules = self.translations.get(language, Rules())
+        return replace(
+            self, term_rule=rules.term_rule, pattern_rules=rules.pattern_rules, boolean_rules=rules.boolean_rules,
+            near_rules=rules.near_rules, exclude_terms=rules.exclude_terms,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,18 @@ class Codebook:
     description: str
     codes: tuple[Code, ...]  # the whole tree, parents before their sub-codes
     yaml_text: str = field(repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The codebook's language, then every other language some code has rules in."""
+        others = sorted({language for code in self.codes for language in code.translations} - {self.language})
+        return (self.language, *others)
+
+    def in_language(self, language: str) -> Codebook:
+        """The codebook as it codes a transcript in ``language``: that language's rules only."""
+        if language == self.language:
+            return self
+        return replace(self, language=language, codes=tuple(code.in_language(language) for code in self.codes))
 
     @property
     def content_hash(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,11 @@ from ipl_coder.codebook import (
     Codebook,
     NearRule,
     PatternRule,
+    Rules,
     TermRule,
 )
 from ipl_coder.errors import CodebookError, Problem
+from ipl_coder.languages import language_code
 
 TOP_KEYS = ("name", "version", "language", "description", "codes")
 CODE_KEYS = (
@@ -36,9 +39,9 @@ PATTERN_KEYS = ("id", "pattern")
 BOOLEAN_KEYS = ("id", "all", "any", "none")
 NEAR_KEYS = ("id", "terms", "with", "within")
 RULE_KEYS = ("terms", "patterns", "boolean", "near")
+RULE_KINDS = {"patterns": "pattern", "boolean": "boolean", "near": "near"}
 CODE_ID = re.compile(r"^\w[\w.-]*$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Tableau 10: distinct colours for codes that do not name one.
 PALETTE = (
     "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
@@ -91,6 +94,7 @@ class _CodebookParser:
         self.problems: list[Problem] = []
         self.codes: list[Code | None] = []
         self.first_seen: dict[str, int] = {}  # code id -> line
+        self.language = "en"
 
     def problem(self, where: Where, message: str) -> None:
         self.problems.append(Problem(self.path, where[0] + 1, where[1] + 1, message))
@@ -146,9 +150,11 @@ class _CodebookParser:
             self.problem((0, 0), "a codebook is a mapping with 'name', 'language' and 'codes' at the top")
             return None
         self.check_keys(root, TOP_KEYS, "the codebook")
-        language = self.text(root, "language", "the codebook") or "en"
-        if not LANGUAGE.match(language):
-            self.problem(_position(root, "language", value=True), f"language '{language}' is not a code like 'en' or 'nb'")
+        written = self.text(root, "language", "the codebook") or "en"
+        language = language_code(written)
+        if language is None:
+            self.problem(_position(root, "language", value=True), f"language '{written}' is not a code like 'en' or 'nb'")
+        self.language = language = language or "en"
         codes = root.get("codes")
         if not isinstance(codes, CommentedSeq) or not codes:
             where = _position(root, "codes") if "codes" in root else (0, 0)
@@ -188,6 +194,8 @@ class _CodebookParser:
                 child_ids = self.parse_code_list(entry["codes"], parent_id=code_id)
             else:
                 self.problem(_position(entry, "codes", value=True), f"'codes' of {what} must be a list of sub-codes")
+        rules = self.rules_by_language(entry, code_id or "?", what)
+        own_rules = rules.pop(self.language, Rules())
         code = Code(
             code_id=code_id or "?",
             label=self.text(entry, "label", what) or code_id or "?",
@@ -198,11 +206,11 @@ class _CodebookParser:
             exclude=self.text(entry, "exclude", what),
             memo=self.text(entry, "memo", what),
             **self.examples(entry, what),
-            **self.rules(entry, code_id or "?", what),
-            exclude_terms=self.string_list(entry, "exclude_terms", what, item="term"),
+            **vars(own_rules),
             unit=self.unit(entry, what),
             speakers=self.string_list(entry, "speakers", what, item="speaker") or None,
             child_ids=tuple(child_ids),
+            translations=rules,
         )
         if not any(entry.get(key) for key in RULE_KEYS) and not child_ids:
             self.problem(
@@ -261,29 +269,64 @@ class _CodebookParser:
             "examples_no_match": self.string_list(examples, "no_match", what, item="example"),
         }
 
-    def rules(self, entry: CommentedMap, code_id: str, what: str) -> dict[str, Any]:
-        rule_ids: set[str] = set()
-        terms = self.string_list(entry, "terms", what, item="term")
+    def rules_by_language(self, entry: CommentedMap, code_id: str, what: str) -> dict[str, Rules]:
+        """A code's rules per language: each rule key holds a list, or a mapping of language to list."""
+        places: dict[str, dict[str, CommentedMap]] = {}  # language -> rule key -> the mapping holding it
+        for key in (*RULE_KEYS, "exclude_terms"):
+            value = entry.get(key)
+            if not isinstance(value, CommentedMap) or key in ("boolean", "near") and _is_rule(value):
+                if key in entry:
+                    places.setdefault(self.language, {})[key] = _Renamed(entry, key, key)
+                continue
+            for written in value:
+                language = language_code(str(written))
+                if language is None:
+                    self.problem(_position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
+                    continue
+                places.setdefault(language, {})[key] = _Renamed(value, written, key)
         return {
-            "term_rule": TermRule(f"{code_id}:terms", terms) if terms else None,
-            "pattern_rules": tuple(self.rule_list(entry, "patterns", code_id, what, rule_ids, self.pattern_rule)),
-            "boolean_rules": tuple(self.rule_list(entry, "boolean", code_id, what, rule_ids, self.boolean_rule)),
-            "near_rules": tuple(self.rule_list(entry, "near", code_id, what, rule_ids, self.near_rule)),
+            language: self.rules_in(keys, code_id if language == self.language else f"{code_id}@{language}", what)
+            for language, keys in places.items()
         }
 
-    def rule_list(self, entry: CommentedMap, key: str, code_id: str, what: str, rule_ids: set[str], parse_one: Any) -> list[Any]:
-        value = entry.get(key)
+    def rules_in(self, keys: dict[str, _Renamed], code_id: str, what: str) -> Rules:
+        rule_ids: set[str] = set()
+        suffix = code_id.partition("@")[2]
+        where = f"{what} ({suffix})" if suffix else what
+
+        def strings(key: str) -> tuple[str, ...]:
+            return self.string_list(keys[key].mapping, keys[key].key, where, item="term") if key in keys else ()
+
+        def rule_list(key: str, parse_one: Any) -> tuple[Any, ...]:
+            if key not in keys:
+                return ()
+            return tuple(self.rule_list(keys[key], code_id, where, rule_ids, parse_one))
+
+        terms = strings("terms")
+        rule_id = f"{code_id.partition('@')[0]}:terms" + (f"@{suffix}" if suffix else "")
+        return Rules(
+            term_rule=TermRule(rule_id, terms) if terms else None,
+            pattern_rules=rule_list("patterns", self.pattern_rule),
+            boolean_rules=rule_list("boolean", self.boolean_rule),
+            near_rules=rule_list("near", self.near_rule),
+            exclude_terms=strings("exclude_terms"),
+        )
+
+    def rule_list(self, place: _Renamed, code_id: str, what: str, rule_ids: set[str], parse_one: Any) -> list[Any]:
+        value = place.mapping.get(place.key)
         if value is None:
             return []
         if not isinstance(value, CommentedSeq):
-            self.problem(_position(entry, key, value=True), f"'{key}' of {what} must be a list")
+            self.problem(_position(place.mapping, place.key, value=True), f"'{place.rule_key}' of {what} must be a list")
             return []
+        base_id, _, language = code_id.partition("@")
         rules = []
         for index, item in enumerate(value):
             where = _position(value, index)
             own_id = item.get("id") if isinstance(item, CommentedMap) else None
-            kind = {"patterns": "pattern", "boolean": "boolean", "near": "near"}[key]
-            rule_id = f"{code_id}:{own_id}" if own_id else f"{code_id}:{kind}-{index + 1}"
+            kind = RULE_KINDS[place.rule_key]
+            rule_id = f"{base_id}:{own_id}" if own_id else f"{base_id}:{kind}-{index + 1}"
+            rule_id += f"@{language}" if language else ""
             if own_id is not None and not CODE_ID.match(str(own_id)):
                 self.problem(where, f"rule id '{own_id}' may only hold letters, digits, '_', '-' and '.'")
             elif rule_id in rule_ids:
@@ -335,6 +378,20 @@ class _CodebookParser:
             self.problem(where, f"{what} needs both 'terms' and 'with' lists")
             return None
         return NearRule(rule_id, terms, near_terms, within)
+
+
+@dataclass(frozen=True)
+class _Renamed:
+    """Where a rule list sits: ``mapping[key]``, the list for rule key ``rule_key`` (key is a language if nested)."""
+
+    mapping: CommentedMap
+    key: Any
+    rule_key: str
+
+
+def _is_rule(value: CommentedMap) -> bool:
+    """A single boolean or near rule written as a mapping, not a mapping of languages."""
+    return any(key in value for key in (*BOOLEAN_KEYS, *NEAR_KEYS))
 
 
 def _pattern_problem(pattern: Any) -> str | None:

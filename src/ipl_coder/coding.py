@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook import EVERYONE, INTERVIEWER, PARTICIPANTS, BooleanRule, Codebook, NearRule
-from ipl_coder.pipeline import ALL, ANY, EXCLUDE, NEAR_A, NEAR_B, NONE, SPANS_KEY
+from ipl_coder.pipeline import ALL, ANY, EXCLUDE, NEAR_A, NEAR_B, NONE, SPANS_KEY, PipelineInfo
 from ipl_coder.transcripts import Transcript, Turn
 
 if TYPE_CHECKING:
@@ -259,3 +259,46 @@ def _distinct(words: Iterable[str]) -> tuple[str, ...]:
     for word in words:
         seen.setdefault(word.casefold(), word)
     return tuple(seen.values())
+
+
+class LanguageCoders:
+    """A coder per language, each with the codebook's rules in that language, built when first needed.
+
+    The codebook's own language is built at once, so a bad ``--model`` fails
+    before anything is written, and so forked workers share it.
+    """
+
+    def __init__(self, codebook: Codebook, run_unit: str = "sentence", model: str | None = None) -> None:
+        from ipl_coder.pipeline import build_pipeline
+
+        self.codebook = codebook
+        self.run_unit = run_unit
+        self.coders: dict[str, TranscriptCoder] = {}
+        self.pipelines: dict[str, PipelineInfo] = {}
+        self.model_language: str | None = None
+        if model:
+            nlp, info = build_pipeline(codebook, model)
+            self.model_language = info.language
+            self._keep(nlp, info)
+        self.coder(codebook.language)
+
+    def coder(self, language: str) -> TranscriptCoder:
+        if language not in self.coders:
+            from ipl_coder.pipeline import build_pipeline
+
+            self._keep(*build_pipeline(self.codebook.in_language(language)))
+        return self.coders[language]
+
+    def _keep(self, nlp: Language, info: PipelineInfo) -> None:
+        self.coders[info.language] = TranscriptCoder(nlp, self.codebook.in_language(info.language), self.run_unit)
+        self.pipelines[info.language] = info
+
+    def code(self, transcript: Transcript) -> list[Segment]:
+        return self.coder(transcript.language or self.codebook.language).code(transcript)
+
+    def pipeline_name(self, language: str) -> str:
+        """Also for a language only a worker process built."""
+        from ipl_coder.pipeline import blank_pipeline_name
+
+        info = self.pipelines.get(language)
+        return info.name if info else blank_pipeline_name(language)

@@ -105,6 +105,24 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX decisions_by_segment ON decisions (segment_id);
     """,
+    # 2: who the participants are. Front matter travels with a transcript's text;
+    # a participants file is the study's register, replaced whenever one is given.
+    """
+    ALTER TABLE transcripts ADD COLUMN speaker_attributes_json TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE participant_entries (
+        entry_id INTEGER PRIMARY KEY,
+        transcript_key TEXT NOT NULL,
+        speaker TEXT NOT NULL DEFAULT '',
+        participant TEXT,
+        attributes_json TEXT NOT NULL DEFAULT '{}',
+        source TEXT NOT NULL,
+        line INTEGER NOT NULL
+    );
+    CREATE TABLE participant_columns (
+        position INTEGER PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -14,16 +14,22 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from ipl_coder.coding import Segment, TranscriptCoder
+from ipl_coder.coding import Segment
 from ipl_coder.errors import TranscriptError
 from ipl_coder.transcripts import Transcript
 
 Key = TypeVar("Key")
+
+
+class Coder(Protocol):
+    def code(self, transcript: Transcript) -> list[Segment]: ...
+
+
 MIN_TRANSCRIPTS_PER_WORKER = 4  # below this, starting workers costs more than it saves
 
-_worker_coder: TranscriptCoder | None = None  # set before the fork; each worker inherits it
+_worker_coder: Coder | None = None  # set before the fork; each worker inherits it
 
 
 def _code_in_worker(transcript: Transcript) -> list[Segment]:
@@ -40,7 +46,7 @@ def worker_count(jobs: int, transcripts: int) -> int:
 
 
 def code_in_parallel(
-    items: Iterable[tuple[Key, Transcript | TranscriptError]], coder: TranscriptCoder, jobs: int, total: int
+    items: Iterable[tuple[Key, Transcript | TranscriptError]], coder: Coder, jobs: int, total: int
 ) -> Iterator[tuple[Key, Transcript | TranscriptError, list[Segment]]]:
     """Code each transcript, in input order; a TranscriptError passes through with no segments."""
     workers = worker_count(jobs, total)

@@ -112,7 +112,10 @@ def _register_components() -> None:
 
 
 def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Language, PipelineInfo]:
-    """A pipeline for ``codebook``: ``model`` if given (a name or a path), else the blank default."""
+    """A pipeline for ``codebook``: ``model`` if given (a name or a path), else the blank default.
+
+    A model brings its own language; the codebook's rules in that language go into it.
+    """
     import spacy
     from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
@@ -125,7 +128,7 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
             nlp = spacy.blank(codebook.language)
         except ImportError:
             raise PipelineError(f"spaCy has no language '{codebook.language}': fix 'language' in the codebook") from None
-        name = f"blank:{codebook.language}+simplemma"
+        name = blank_pipeline_name(codebook.language)
     language = nlp.lang
     if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
         nlp.add_pipe("sentencizer", first=True)
@@ -134,8 +137,12 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
         if language not in SUPPORTED_LANGUAGES:
             raise PipelineError(f"no offline lemmatizer for language '{language}': use --model with a pipeline for it")
         nlp.add_pipe(LEMMATIZER, config={"language": language})
-    add_codebook_rules(nlp, codebook)
+    add_codebook_rules(nlp, codebook.in_language(language))
     return nlp, PipelineInfo(name=name, spacy_version=spacy.__version__, language=language)
+
+
+def blank_pipeline_name(language: str) -> str:
+    return f"blank:{language}+simplemma"
 
 
 def _load_model(model: str) -> Language:

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ipl_coder import __version__
-from ipl_coder.codebook import UNITS, load_codebook
+from ipl_coder.codebook import UNITS, Codebook, load_codebook
 from ipl_coder.errors import InputError, TranscriptError
 from ipl_coder.exporters import write_project_exports
 from ipl_coder.exporters.frequencies import CodeFrequency
 from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
+from ipl_coder.languages import language_code
 from ipl_coder.parallel import code_in_parallel
+from ipl_coder.participants import ParticipantTable, load_participants, register_mismatches
 from ipl_coder.transcripts import Transcript
-from ipl_coder.transcripts.reader import TranscriptFile, find_transcripts, read_transcript
+from ipl_coder.transcripts.reader import FORMATS, TranscriptFile, find_transcripts, read_transcript
 
 Progress = Callable[[int, int, str], None]  # done, total, name of the transcript being worked on
 
@@ -32,6 +34,7 @@ class CodeOptions:
     model: str | None = None  # an installed spaCy pipeline instead of the blank default
     interviewer_labels: tuple[str, ...] = ()  # added to the built-in interviewer labels
     jobs: int = 0  # worker processes; 0 means one per core
+    participants: Path | None = None  # a CSV or XLSX register of who is in each transcript
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class SkippedFile:
 @dataclass(frozen=True)
 class CodedTranscript:
     name: str
+    format: str
+    encoding: str
+    language: str
     turns: int
     words: int
     segments: int
@@ -63,6 +69,7 @@ class CodeRunResult:
     exports: list[Path]
     seconds: float
     counted_statuses: tuple[str, ...] = COUNTED_STATUSES
+    notes: tuple[str, ...] = ()  # about the run as a whole, such as participants-file mismatches
 
     @property
     def words(self) -> int:
@@ -92,6 +99,7 @@ class CodeRunResult:
             ],
             "counted_statuses": list(self.counted_statuses),
             "exports": [str(path) for path in self.exports],
+            "notes": list(self.notes),
         }
 
 
@@ -103,8 +111,7 @@ def code_transcripts(
     progress: Progress | None = None,
 ) -> CodeRunResult:
     """Pre-code every transcript under ``paths`` with the codebook, into the project at ``project_dir``."""
-    from ipl_coder.coding import TranscriptCoder
-    from ipl_coder.pipeline import build_pipeline
+    from ipl_coder.coding import LanguageCoders
 
     started = time.perf_counter()
     if options.unit not in UNITS:
@@ -112,18 +119,25 @@ def code_transcripts(
     codebook = load_codebook(codebook_path)
     files = find_transcripts(paths)
     if not files:
-        raise InputError(f"no transcripts (.txt, .md) found in {', '.join(str(path) for path in paths)}")
-    nlp, pipeline = build_pipeline(codebook, options.model)  # before the store, so a bad --model leaves nothing behind
-    coder = TranscriptCoder(nlp, codebook, options.unit)
+        raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")
+    new_register = load_participants(options.participants) if options.participants else None
+    coders = LanguageCoders(codebook, options.unit, options.model)  # before the store: a bad --model leaves nothing
+    pipeline = coders.pipelines[coders.model_language or codebook.language]
     with ProjectStore.open(project_dir, create=True) as store:
+        if new_register:
+            store.replace_participants(new_register)
+        register = new_register or store.participants()
+        for language in _register_languages(register, codebook):
+            coders.coder(language)  # built before workers fork, so they share it
         run_id = store.start_run(
             store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, options.unit,
-            {"interviewer_labels": list(options.interviewer_labels), "model": options.model},
+            {"interviewer_labels": list(options.interviewer_labels), "model": options.model,
+             "participants": str(options.participants) if options.participants else None},
         )  # fmt: skip
         coded: list[CodedTranscript] = []
         skipped: list[SkippedFile] = []
-        read = (_read(transcript_file, options.interviewer_labels) for transcript_file in files)
-        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coder, options.jobs, len(files))):
+        read = (_read(transcript_file, options.interviewer_labels, codebook, register) for transcript_file in files)
+        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coders, options.jobs, len(files))):
             if progress:
                 progress(done, len(files), transcript_file.name)
             try:
@@ -133,22 +147,55 @@ def code_transcripts(
             except TranscriptError as error:
                 skipped.append(SkippedFile(transcript_file.path, error.reason))
                 continue
-            coded.append(CodedTranscript(transcript.name, len(transcript.turns), sum(transcript.turn_word_counts),
-                                         saved.suggested, saved.kept_decided, transcript.warnings))  # fmt: skip
+            coded.append(CodedTranscript(
+                transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
+                len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
+                transcript.warnings,
+            ))  # fmt: skip
         if progress:
             progress(len(files), len(files), "")
         store.finish_run(run_id, coded=len(coded), skipped=len(skipped),
                          segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
+        notes = register_mismatches(new_register, [row.name for row in store.transcripts()]) if new_register else []
         exports = write_project_exports(store, project_dir, COUNTED_STATUSES)
     return CodeRunResult(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
-        pipeline=pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
-        exports=exports.paths, seconds=time.perf_counter() - started,
+        pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded})) or pipeline.name,
+        unit=options.unit, coded=coded,
+        skipped=skipped, frequencies=exports.frequencies, exports=exports.paths,
+        seconds=time.perf_counter() - started, notes=tuple(notes),
     )  # fmt: skip
 
 
-def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...]) -> tuple[TranscriptFile, Transcript | TranscriptError]:
+def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], codebook: Codebook,
+          register: ParticipantTable | None) -> tuple[TranscriptFile, Transcript | TranscriptError]:  # fmt: skip
     try:
-        return transcript_file, read_transcript(transcript_file, interviewer_labels)
+        transcript = read_transcript(transcript_file, interviewer_labels)
+        return transcript_file, replace(transcript, language=transcript_language(transcript, codebook, register))
     except TranscriptError as error:
         return transcript_file, error
+
+
+def _register_languages(register: ParticipantTable | None, codebook: Codebook) -> set[str]:
+    written = {value for entry in (register.entries if register else ()) for key, value in entry.attributes.items()
+               if key.casefold() == "language"}  # fmt: skip
+    return {code for value in written if (code := language_code(value)) in codebook.languages}
+
+
+def transcript_language(transcript: Transcript, codebook: Codebook, register: ParticipantTable | None) -> str:
+    """From the front matter, else the participants file, else the codebook; the codebook must have rules in it."""
+    written, source = transcript.language, "its front matter"
+    if not written and register and (given := register.language_of(transcript.name)):
+        written, source = given
+    if not written:
+        return codebook.language
+    language = language_code(written)
+    if language is None:
+        raise TranscriptError(transcript.source_path, f"language '{written}' (from {source}) is not a language such as en or nb")
+    if language not in codebook.languages:
+        raise TranscriptError(
+            transcript.source_path,
+            f"it is in '{language}' (from {source}), but the codebook has rules only in {', '.join(codebook.languages)}; "
+            f"add '{language}:' terms to the codebook or correct the language",
+        )
+    return language

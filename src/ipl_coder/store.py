@@ -20,6 +20,7 @@ from ipl_coder.codebook import Codebook
 from ipl_coder.coding import Segment
 from ipl_coder.errors import ProjectError, TranscriptError
 from ipl_coder.migrations import migrate
+from ipl_coder.participants import ParticipantEntry, ParticipantTable
 from ipl_coder.transcripts import Transcript
 
 STORE_FILENAME = "project.sqlite"
@@ -44,6 +45,18 @@ class SegmentRow:
     origin: str
     status: str
     suggested: bool
+    timestamp: str | None = None  # start time of the segment's first turn
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    """One speaker of a current transcript, with how much they said."""
+
+    transcript: str
+    speaker: str
+    role: str
+    turns: int
+    words: int
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,9 @@ class TranscriptRow:
     name: str
     content_hash: str
     text: str
+    language: str | None
+    attributes: dict[str, str]  # from the transcript's front matter
+    speaker_attributes: dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -192,18 +208,21 @@ class ProjectStore:
             "SELECT transcript_id FROM transcripts WHERE name = ? AND content_hash = ?",
             (transcript.name, transcript.content_hash),
         ).fetchone()
+        attributes = _json_dict(transcript.attributes)
+        speaker_attributes = _json_dict({label: dict(values) for label, values in transcript.speaker_attributes.items()})
         if row:
             transcript_id = int(row["transcript_id"])
             self.connection.execute(
-                "UPDATE transcripts SET source_path = ?, is_current = 1 WHERE transcript_id = ?",
-                (str(transcript.source_path), transcript_id),
+                "UPDATE transcripts SET source_path = ?, is_current = 1, language = ?, attributes_json = ?,"
+                " speaker_attributes_json = ? WHERE transcript_id = ?",
+                (str(transcript.source_path), transcript.language, attributes, speaker_attributes, transcript_id),
             )
         else:
             cursor = self.connection.execute(
-                "INSERT INTO transcripts (name, content_hash, source_path, format, encoding, text, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO transcripts (name, content_hash, source_path, format, encoding, language, text,"
+                " attributes_json, speaker_attributes_json, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (transcript.name, transcript.content_hash, str(transcript.source_path), transcript.format,
-                 transcript.encoding, transcript.text, _now()),
+                 transcript.encoding, transcript.language, transcript.text, attributes, speaker_attributes, _now()),
             )  # fmt: skip
             transcript_id = int(cursor.lastrowid or 0)
             self.connection.executemany(
@@ -258,7 +277,8 @@ class ProjectStore:
         """Segments of the current transcripts, by transcript, position and code."""
         wanted = tuple(statuses) if statuses is not None else None
         query = (
-            "SELECT s.*, t.name AS transcript FROM segments s JOIN transcripts t USING (transcript_id)"
+            "SELECT s.*, t.name AS transcript, u.timestamp FROM segments s JOIN transcripts t USING (transcript_id)"
+            " LEFT JOIN turns u ON u.transcript_id = s.transcript_id AND u.turn_number = s.turn_number"
             " WHERE t.is_current = 1"
         )
         if wanted is not None:
@@ -270,14 +290,56 @@ class ProjectStore:
                 start_char=row["start_char"], end_char=row["end_char"], speaker=row["speaker"],
                 turn_number=row["turn_number"], unit=row["unit"], text=row["text"],
                 matched=tuple(json.loads(row["matched_json"])), rules=tuple(json.loads(row["rules_json"])),
-                origin=row["origin"], status=row["status"], suggested=bool(row["suggested"]),
+                origin=row["origin"], status=row["status"], suggested=bool(row["suggested"]), timestamp=row["timestamp"],
             )  # fmt: skip
 
     def transcripts(self) -> list[TranscriptRow]:
         rows = self.connection.execute(
-            "SELECT transcript_id, name, content_hash, text FROM transcripts WHERE is_current = 1 ORDER BY name"
+            "SELECT transcript_id, name, content_hash, text, language, attributes_json, speaker_attributes_json"
+            " FROM transcripts WHERE is_current = 1 ORDER BY name"
         )
-        return [TranscriptRow(row["transcript_id"], row["name"], row["content_hash"], row["text"]) for row in rows]
+        return [
+            TranscriptRow(row["transcript_id"], row["name"], row["content_hash"], row["text"], row["language"],
+                          json.loads(row["attributes_json"]), json.loads(row["speaker_attributes_json"]))
+            for row in rows
+        ]  # fmt: skip
+
+    def speakers(self) -> list[SpeakerRow]:
+        """Every speaker of every current transcript, in order of first turn."""
+        rows = self.connection.execute(
+            "SELECT t.name AS transcript, u.speaker, u.role, COUNT(*) AS turns, SUM(u.word_count) AS words"
+            " FROM turns u JOIN transcripts t USING (transcript_id) WHERE t.is_current = 1"
+            " GROUP BY t.name, u.speaker, u.role ORDER BY t.name, MIN(u.turn_number)"
+        )
+        return [SpeakerRow(row["transcript"], row["speaker"], row["role"], row["turns"], row["words"]) for row in rows]
+
+    def replace_participants(self, table: ParticipantTable) -> None:
+        """Make ``table`` the project's participants register, in place of the one before."""
+        with self.connection:
+            self.connection.execute("DELETE FROM participant_entries")
+            self.connection.execute("DELETE FROM participant_columns")
+            self.connection.executemany(
+                "INSERT INTO participant_entries (transcript_key, speaker, participant, attributes_json, source, line)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(entry.transcript, entry.speaker, entry.participant, _json_dict(entry.attributes), table.source,
+                  entry.line) for entry in table.entries],
+            )  # fmt: skip
+            self.connection.executemany(
+                "INSERT INTO participant_columns (position, name) VALUES (?, ?)", enumerate(table.attribute_names)
+            )
+
+    def participants(self) -> ParticipantTable | None:
+        """The participants register last given, if any."""
+        rows = self.connection.execute("SELECT * FROM participant_entries ORDER BY entry_id").fetchall()
+        if not rows:
+            return None
+        columns = [row["name"] for row in self.connection.execute("SELECT name FROM participant_columns ORDER BY position")]
+        entries = tuple(
+            ParticipantEntry(row["transcript_key"], row["speaker"], row["participant"],
+                             json.loads(row["attributes_json"]), row["line"])
+            for row in rows
+        )  # fmt: skip
+        return ParticipantTable(rows[0]["source"], entries, tuple(columns))
 
     def latest_codes(self) -> list[CodeRow]:
         """The code tree of the codebook used by the latest run, in codebook order."""
@@ -297,3 +359,7 @@ _DECIDED = (
 
 def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
+
+
+def _json_dict(values: Any) -> str:
+    return json.dumps(dict(values), ensure_ascii=False)

@@ -98,8 +98,12 @@ def _global_options(
 
 def _register() -> None:
     from ipl_coder.cli.code import code_command
+    from ipl_coder.cli.freq import freq_command
+    from ipl_coder.cli.transcripts import transcripts_app
 
     app.command("code", no_args_is_help=True)(code_command)
+    app.command("freq", no_args_is_help=True)(freq_command)
+    app.add_typer(transcripts_app, name="transcripts")
 
 
 _register()

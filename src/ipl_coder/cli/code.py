@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ipl_coder.cli import VerboseOption, error_console
+from ipl_coder.errors import InputError
 
 if TYPE_CHECKING:
     from ipl_coder.project import CodeOptions, CodeRunResult
@@ -27,7 +29,8 @@ def code_command(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Transcript files or folders (.txt, .md). Folders are searched recursively; hidden files are skipped.",
+            help="Transcript files, folders or glob patterns: .txt, .md, .docx, .vtt, .srt. Folders are searched "
+            "recursively; hidden files and Word lock files (~$...) are left out.",
             show_default=False,
         ),
     ],
@@ -66,6 +69,18 @@ def code_command(
             show_default=False,
         ),
     ] = None,
+    participants: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="A CSV or Excel (.xlsx) file describing who is in each transcript: a 'transcript' or 'id' column "
+            "(the file name without its suffix) and any attributes, such as role, country, site, language. "
+            "A 'speaker' column maps the speakers of a focus group to people. Kept in the project until replaced.",
+            show_default=False,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 1 if any file was skipped (the others are still coded).")
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option(
@@ -79,7 +94,8 @@ def code_command(
 ) -> None:
     """Pre-code transcripts with a codebook and store the suggestions in a project.
 
-    Each transcript is split into speaker turns; every rule of the codebook is
+    Each transcript is split into speaker turns (see docs/transcripts.md for the
+    layouts understood); every rule of the codebook is
     matched on words and their dictionary forms (lemmas); each match grows to its
     coding unit; and matches of one code in one unit become one [bold]segment[/]
     that lists the words and rules behind it. By default only participants'
@@ -98,15 +114,24 @@ def code_command(
     Running again (after editing the codebook, say) replaces the machine's pending
     suggestions. Segments a person has decided on are never deleted or changed.
 
+    A file that cannot be read (empty, binary, an encoding that cannot be told)
+    is reported in one line and skipped; the rest are coded. A transcript's
+    language comes from its front matter or the participants file, else the
+    codebook's, and picks the codebook's terms in that language.
+
     [bold]Examples[/]
 
       ipl-coder code sample_transcripts --codebook codebooks/ipl.yaml --project my-project
 
       ipl-coder code interviews/ --codebook ipl.yaml --project out --unit turn --interviewer KB
+
+      ipl-coder code "zoom/*.vtt" -c ipl.yaml -p out --participants participants.xlsx --strict
     """
     from ipl_coder.project import CodeOptions, code_transcripts
 
-    options = CodeOptions(unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs)
+    options = CodeOptions(
+        unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants
+    )
     show_progress = not quiet and not as_json
     if show_progress:
         result = _with_progress_bar(paths, codebook, project, options)
@@ -116,6 +141,8 @@ def code_command(
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     elif not quiet:
         _print_summary(result)
+    if strict and result.skipped:
+        raise InputError(f"{_count(len(result.skipped), 'file')} skipped and --strict is on; the others were coded")
 
 
 def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: CodeOptions) -> CodeRunResult:
@@ -137,10 +164,12 @@ def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options
 def _print_summary(result: CodeRunResult) -> None:
     console = Console(highlight=False)
     for skipped in result.skipped:
-        error_console.print(f"[yellow]Skipped[/] {skipped.path}: {skipped.reason}", soft_wrap=True)
+        error_console.print(f"[yellow]Skipped[/] {escape(f'{skipped.path}: {skipped.reason}')}", soft_wrap=True)
     for transcript in result.coded:
         for warning in transcript.warnings:
-            error_console.print(f"[yellow]Note[/] {transcript.name}: {warning}", soft_wrap=True)
+            error_console.print(f"[yellow]Note[/] {escape(f'{transcript.name}: {warning}')}", soft_wrap=True)
+    for note in result.notes:
+        error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
     if not result.coded:
         console.print(f"No transcript could be coded ({_count(len(result.skipped), 'file')} skipped).")
         return

@@ -9,6 +9,7 @@ from pathlib import Path
 from ipl_coder.exporters.files import atomic_file
 from ipl_coder.exporters.frequencies import CodeFrequency, code_frequencies, write_frequencies_csv
 from ipl_coder.exporters.segments import SegmentsCsvWriter, SegmentsJsonlWriter
+from ipl_coder.participants import build_people_index
 from ipl_coder.store import COUNTED_STATUSES, ProjectStore, SegmentRow
 
 SEGMENTS_CSV = "segments.csv"
@@ -26,9 +27,12 @@ def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequ
     """Rewrite the project's standard exports from the store, reading the segments once."""
     codes = store.latest_codes()
     labels = {code.code_id: code.label for code in codes}
+    transcripts = store.transcripts()
+    people = build_people_index(transcripts, store.speakers(), store.participants())
     csv_path, jsonl_path = project_dir / SEGMENTS_CSV, project_dir / SEGMENTS_JSONL
     with atomic_file(csv_path, encoding="utf-8-sig") as csv_handle, atomic_file(jsonl_path) as jsonl_handle:
-        csv_writer, jsonl_writer = SegmentsCsvWriter(csv_handle, labels), SegmentsJsonlWriter(jsonl_handle, labels)
+        csv_writer = SegmentsCsvWriter(csv_handle, labels, people)
+        jsonl_writer = SegmentsJsonlWriter(jsonl_handle, labels, people)
 
         def written(segments: Iterator[SegmentRow]) -> Iterator[SegmentRow]:
             for segment in segments:
@@ -38,5 +42,5 @@ def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequ
 
         frequencies = code_frequencies(codes, written(store.segments(statuses)))
     frequencies_path = project_dir / FREQUENCIES_CSV
-    write_frequencies_csv(frequencies_path, frequencies, [transcript.name for transcript in store.transcripts()])
+    write_frequencies_csv(frequencies_path, frequencies, [transcript.name for transcript in transcripts])
     return ExportResult([csv_path, jsonl_path, frequencies_path], frequencies)

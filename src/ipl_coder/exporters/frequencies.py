@@ -7,9 +7,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipl_coder.exporters.files import atomic_file, spreadsheet_safe
 from ipl_coder.store import CodeRow, SegmentRow
+
+if TYPE_CHECKING:
+    from ipl_coder.groups import GroupFrequency
 
 
 @dataclass(frozen=True)
@@ -53,4 +57,16 @@ def write_frequencies_csv(path: Path, frequencies: Sequence[CodeFrequency], tran
         for row in frequencies:
             cells = [row.code_id, row.label, row.segments, row.transcripts]
             cells += [row.per_transcript.get(name, 0) for name in transcript_names]
+            writer.writerow(spreadsheet_safe(cell) for cell in cells)
+
+
+def write_group_frequencies_csv(path: Path, by: Sequence[str], rows: Sequence[GroupFrequency]) -> None:
+    """The tidy (long) table: one row per code and group, ready for R or pandas."""
+    with atomic_file(path, encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        header = ("code", *by, "segments", "participants", "participants_with_code", "share", "per_1000_words")
+        writer.writerow(spreadsheet_safe(cell) for cell in header)
+        for row in rows:
+            cells = (row.code_id, *row.group, row.segments, row.participants, row.participants_with_code,
+                     f"{row.share:.3f}", f"{row.per_1000_words:.2f}")  # fmt: skip
             writer.writerow(spreadsheet_safe(cell) for cell in cells)

@@ -1,0 +1,105 @@
+"""``ipl-coder freq``: code frequencies by participant group."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ipl_coder.cli import VerboseOption, error_console
+
+if TYPE_CHECKING:
+    from ipl_coder.groups import GroupFrequencyResult
+
+
+class Status(str, Enum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+    recoded = "recoded"
+
+
+def freq_command(
+    project: Annotated[
+        Path, typer.Option("--project", "-p", help="The project folder 'ipl-coder code' wrote.", show_default=False)
+    ],
+    by: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--by",
+            help="A participant attribute to group by, such as country or role (a column of the participants "
+            "file or a front-matter key). Repeat to cross them: --by country --by role.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Write the table to this CSV file (tidy: one row per code and group) instead of printing it.",
+            show_default=False,
+        ),
+    ] = None,
+    status: Annotated[
+        Optional[list[Status]],
+        typer.Option(help="Count segments with this status; repeat for several. [default: pending and accepted]",
+                     show_default=False),
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Count codes by participant group: the table a comparative study reports.
+
+    For every code (parents include their sub-codes) and every group of
+    participants sharing the attribute values named with --by, it gives:
+
+    • [bold]segments[/]  segments of the code in the group
+
+    • [bold]participants[/]  people in the group
+
+    • [bold]participants_with_code[/] and [bold]share[/]  how many of them have at least one segment of it
+
+    • [bold]per_1000_words[/]  segments per 1,000 words the group's participants spoke
+
+    The interviewer is nobody's group: their turns count neither words nor
+    segments. In a focus group mapped speaker by speaker (a 'speaker' column
+    in the participants file), each speaker is a participant.
+
+    [bold]Examples[/]
+
+      ipl-coder freq --project my-project --by country
+
+      ipl-coder freq --project my-project --by country --by role --out freq-by-country-role.csv
+    """
+    from ipl_coder.groups import group_frequencies
+    from ipl_coder.store import COUNTED_STATUSES
+
+    statuses = tuple(item.value for item in status) if status else COUNTED_STATUSES
+    result = group_frequencies(project, tuple(by or ()), statuses, out)
+    for note in result.notes:
+        error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
+    if result.out is not None:
+        Console(highlight=False).print(f"Wrote {len(result.rows):,} rows to {result.out}")
+    else:
+        _print_table(result)
+
+
+def _print_table(result: GroupFrequencyResult) -> None:
+    table = Table(title=f"Codes by {' × '.join(result.by) or 'all participants'} ({' and '.join(result.statuses)} segments)",
+                  title_justify="left")  # fmt: skip
+    table.add_column("code")
+    for name in result.by:
+        table.add_column(name)
+    for heading in ("segments", "participants with code", "share", "per 1,000 words"):
+        table.add_column(heading, justify="right")
+    for index, row in enumerate(result.rows):
+        first_of_code = index == 0 or result.rows[index - 1].code_id != row.code_id
+        last_of_code = index + 1 == len(result.rows) or result.rows[index + 1].code_id != row.code_id
+        code = "  " * row.depth + row.code_id if first_of_code else ""
+        cells = [escape(value) if value else "—" for value in row.group]
+        table.add_row(escape(code), *cells, str(row.segments), f"{row.participants_with_code}/{row.participants}",
+                      f"{row.share:.0%}", f"{row.per_1000_words:.2f}", end_section=bool(result.by) and last_of_code)  # fmt: skip
+    Console(highlight=False).print(table)

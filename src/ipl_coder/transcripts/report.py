@@ -1,0 +1,40 @@
+"""How a transcript file is read: the plain function behind ``ipl-coder transcripts show``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipl_coder.languages import language_code
+from ipl_coder.participants import Person, load_participants, resolve_people
+from ipl_coder.transcripts import PARTICIPANT, Transcript
+from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
+
+
+@dataclass(frozen=True)
+class TranscriptReport:
+    transcript: Transcript
+    language: str | None  # None: the codebook's language will be used
+    language_source: str
+    attributes: Mapping[str, str]
+    people: Mapping[str, Person]  # participant speaker label -> person
+    participants_file: Path | None
+
+
+def describe_transcript(path: Path, interviewer_labels: Sequence[str] = (), participants: Path | None = None) -> TranscriptReport:
+    """Read ``path`` as ``ipl-coder code`` would, with the attributes a participants file gives it."""
+    transcript = read_transcript(TranscriptFile(path, path.stem), interviewer_labels)
+    register = load_participants(participants) if participants else None
+    entries = register.for_transcript(transcript.name) if register else []
+    speakers = dict.fromkeys(turn.speaker for turn in transcript.turns if turn.role == PARTICIPANT)
+    attributes, people = resolve_people(
+        transcript.name, speakers, transcript.attributes, transcript.speaker_attributes, entries
+    )
+    language, source = transcript.language, "front matter"
+    if not language and register and (given := register.language_of(transcript.name)):
+        language, source = given
+    if not language:
+        source = "not set: the codebook's language is used"
+    code = language_code(language) if language else None
+    return TranscriptReport(transcript, code or language, source, attributes, people, participants)
