@@ -152,6 +152,12 @@ def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
     assert exit_code == 1 and "Traceback" in stderr and "InputError" in stderr
 
 
+def test_verbose_does_not_outlive_its_invocation(tmp_path: Path) -> None:
+    run("--verbose", "code", tmp_path / "nowhere", "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
+    _, _, stderr = run("code", tmp_path / "nowhere", "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
+    assert "Traceback" not in stderr and stderr.startswith("Error:")
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path, "--unit", "paragraph")[0] == 2
     assert run("code", SAMPLES, "-c", IPL_CODEBOOK)[0] == 2

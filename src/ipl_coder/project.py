@@ -170,7 +170,8 @@ def code_transcripts(
 def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], codebook: Codebook,
           register: ParticipantTable | None) -> tuple[TranscriptFile, Transcript | TranscriptError]:  # fmt: skip
     try:
-        transcript = read_transcript(transcript_file, interviewer_labels)
+        speakers = [entry.speaker for entry in register.for_transcript(transcript_file.name) if entry.speaker] if register else []
+        transcript = read_transcript(transcript_file, interviewer_labels, speakers)
         return transcript_file, replace(transcript, language=transcript_language(transcript, codebook, register))
     except TranscriptError as error:
         return transcript_file, error

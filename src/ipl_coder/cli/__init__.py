@@ -29,6 +29,10 @@ settings = _Settings()
 
 
 class ErrorBoundaryGroup(TyperGroup):
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        settings.verbose = False  # each invocation starts quiet; --verbose turns it on while parsing
+        return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

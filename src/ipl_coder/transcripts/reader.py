@@ -91,8 +91,12 @@ def _is_transcript(file: Path, root: Path) -> bool:
     return wanted and not readme and not any(_is_hidden(part) for part in relative.parts) and file.is_file()
 
 
-def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterable[str] = ()) -> Transcript:
+def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterable[str] = (),
+                    speaker_labels: Iterable[str] = ()) -> Transcript:  # fmt: skip
     """Read one transcript file, in any supported format and encoding, into speaker turns.
+
+    ``speaker_labels`` are labels known to be speakers here (a participants
+    file names them), accepted even where one speaks only once.
 
     Raises :class:`TranscriptError` saying why a file cannot be read and what to do.
     """
@@ -136,7 +140,8 @@ def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterabl
             raise TranscriptError(path, str(error)) from None
         text, turns = captions.text, captions.turns
     else:
-        turns = split_turns(text, labels, vouched)
+        known = (*vouched, *speaker_labels, *front_matter.speaker_attributes)
+        turns = split_turns(text, labels, known)
     if not turns or not any(turn.speaker for turn in turns):
         start = len(text) - len(text.lstrip())
         turns = (Turn(1, "", PARTICIPANT, start, len(text.rstrip()), turns[0].timestamp if turns else None),)

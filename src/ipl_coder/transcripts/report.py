@@ -24,9 +24,10 @@ class TranscriptReport:
 
 def describe_transcript(path: Path, interviewer_labels: Sequence[str] = (), participants: Path | None = None) -> TranscriptReport:
     """Read ``path`` as ``ipl-coder code`` would, with the attributes a participants file gives it."""
-    transcript = read_transcript(TranscriptFile(path, path.stem), interviewer_labels)
     register = load_participants(participants) if participants else None
-    entries = register.for_transcript(transcript.name) if register else []
+    entries = register.for_transcript(path.stem) if register else []
+    speaker_labels = [entry.speaker for entry in entries if entry.speaker]
+    transcript = read_transcript(TranscriptFile(path, path.stem), interviewer_labels, speaker_labels)
     speakers = dict.fromkeys(turn.speaker for turn in transcript.turns if turn.role == PARTICIPANT)
     attributes, people = resolve_people(
         transcript.name, speakers, transcript.attributes, transcript.speaker_attributes, entries
