@@ -226,3 +226,5 @@ def test_transcripts_show_on_bad_input(tmp_path: Path) -> None:
     assert exit_code == 1 and stderr.strip() == f"Error: {tmp_path / 'empty.txt'}: the file is empty"
     exit_code, _, stderr = run("transcripts", "show", tmp_path / "missing.txt")
     assert exit_code == 1 and "cannot read the file" in stderr
+    exit_code, _, stderr = run("transcripts", "show", tmp_path)
+    assert exit_code == 1 and stderr.strip() == f"Error: {tmp_path}: this is a folder; give one transcript file ('ipl-coder code' takes folders)"

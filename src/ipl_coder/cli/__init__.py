@@ -64,7 +64,7 @@ def set_verbose(value: bool) -> None:
 
 VerboseOption = Annotated[
     bool,
-    typer.Option("--verbose", "-v", help="On an error, show the full traceback too.", callback=set_verbose, is_eager=True),
+    typer.Option("--verbose", "-v", metavar="", help="On an error, show the full traceback too.", callback=set_verbose, is_eager=True),
 ]
 
 app = typer.Typer(
@@ -94,7 +94,7 @@ def _version(value: bool) -> None:
 def _global_options(
     verbose: VerboseOption = False,
     version: Annotated[
-        bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
+        bool, typer.Option("--version", metavar="", help="Show the version and exit.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
     """Options that apply to every command."""

@@ -29,18 +29,19 @@ def code_command(
     paths: Annotated[
         list[Path],
         typer.Argument(
+            metavar="PATHS...",
             help="Transcript files, folders or glob patterns: .txt, .md, .docx, .vtt, .srt. Folders are searched "
             "recursively; hidden files and Word lock files (~$...) are left out.",
             show_default=False,
         ),
     ],
     codebook: Annotated[
-        Path, typer.Option("--codebook", "-c", help="The YAML codebook whose rules suggest the codes.", show_default=False)
+        Path, typer.Option("--codebook", "-c", metavar="FILE", help="The YAML codebook whose rules suggest the codes.", show_default=False)
     ],
     project: Annotated[
         Path,
         typer.Option(
-            "--project", "-p",
+            "--project", "-p", metavar="FOLDER",
             help="The project folder. Created if missing; holds project.sqlite and the exported files.",
             show_default=False,
         ),
@@ -55,6 +56,7 @@ def code_command(
     model: Annotated[
         Optional[str],
         typer.Option(
+            metavar="NAME_OR_FOLDER",
             help="An installed spaCy pipeline (package name or folder) to use instead of the built-in "
             "blank pipeline, e.g. en_core_web_sm. Nothing is downloaded.",
             show_default=False,
@@ -63,15 +65,16 @@ def code_command(
     interviewer: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--interviewer",
+            "--interviewer", metavar="LABEL",
             help="A speaker label that marks the interviewer, on top of the built-in ones "
-            "(Interviewer, I, Q, Int, Moderator, Facilitator, Researcher). Repeat for several.",
+            "(Interviewer, I, Q, Int, Moderator, Facilitator, Researcher, Intervjuer). Repeat for several.",
             show_default=False,
         ),
     ] = None,
     participants: Annotated[
         Optional[Path],
         typer.Option(
+            metavar="FILE",
             help="A CSV or Excel (.xlsx) file describing who is in each transcript: a 'transcript' or 'id' column "
             "(the file name without its suffix) and any attributes, such as role, country, site, language. "
             "A 'speaker' column maps the speakers of a focus group to people. Kept in the project until replaced.",
@@ -79,17 +82,17 @@ def code_command(
         ),
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit with status 1 if any file was skipped (the others are still coded).")
+        bool, typer.Option("--strict", metavar="", help="Exit with status 1 if any file was skipped (the others are still coded).")
     ] = False,
     jobs: Annotated[
         int,
         typer.Option(
-            min=0,
+            min=0, metavar="N",
             help="Worker processes for coding; 0 uses one per processor core, 1 codes in this process only.",
         ),
     ] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON, for scripts.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print nothing but errors.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON, for scripts.")] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Pre-code transcripts with a codebook and store the suggestions in a project.

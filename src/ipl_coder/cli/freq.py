@@ -26,12 +26,13 @@ class Status(str, Enum):
 
 def freq_command(
     project: Annotated[
-        Path, typer.Option("--project", "-p", help="The project folder 'ipl-coder code' wrote.", show_default=False)
+        Path, typer.Option("--project", "-p", metavar="FOLDER", help="The project folder 'ipl-coder code' wrote.", show_default=False)
     ],
     by: Annotated[
         Optional[list[str]],
         typer.Option(
             "--by",
+            metavar="ATTRIBUTE",
             help="A participant attribute to group by, such as country or role (a column of the participants "
             "file or a front-matter key). Repeat to cross them: --by country --by role.",
             show_default=False,
@@ -40,13 +41,14 @@ def freq_command(
     out: Annotated[
         Optional[Path],
         typer.Option(
+            metavar="FILE.csv",
             help="Write the table to this CSV file (tidy: one row per code and group) instead of printing it.",
             show_default=False,
         ),
     ] = None,
     status: Annotated[
         Optional[list[Status]],
-        typer.Option(help="Count segments with this status; repeat for several. [default: pending and accepted]",
+        typer.Option(metavar="STATUS", help="Count segments with this status; repeat for several. [default: pending and accepted]",
                      show_default=False),
     ] = None,
     verbose: VerboseOption = False,

@@ -24,19 +24,19 @@ PREVIEW = 70
 
 @transcripts_app.command("show", no_args_is_help=True)
 def show_command(
-    path: Annotated[Path, typer.Argument(help="A transcript file: .txt, .md, .docx, .vtt or .srt.", show_default=False)],
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A transcript file: .txt, .md, .docx, .vtt or .srt.", show_default=False)],
     participants: Annotated[
         Optional[Path],
-        typer.Option(help="A participants CSV or XLSX file, to show the attributes it gives this transcript.",
+        typer.Option(metavar="FILE", help="A participants CSV or XLSX file, to show the attributes it gives this transcript.",
                      show_default=False),
     ] = None,
     interviewer: Annotated[
         Optional[list[str]],
-        typer.Option("--interviewer", help="A speaker label that marks the interviewer, as for 'ipl-coder code'.",
+        typer.Option("--interviewer", metavar="LABEL", help="A speaker label that marks the interviewer, as for 'ipl-coder code'.",
                      show_default=False),
     ] = None,
-    full: Annotated[bool, typer.Option("--full", help="Show every turn's whole text, not its first words.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON, for scripts.")] = False,
+    full: Annotated[bool, typer.Option("--full", metavar="", help="Show every turn's whole text, not its first words.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON, for scripts.")] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Show how a transcript file is read: encoding, format, language, attributes and every turn.

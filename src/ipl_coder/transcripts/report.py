@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ipl_coder.errors import InputError
 from ipl_coder.languages import language_code
 from ipl_coder.participants import Person, load_participants, resolve_people
 from ipl_coder.transcripts import PARTICIPANT, Transcript
@@ -24,6 +25,8 @@ class TranscriptReport:
 
 def describe_transcript(path: Path, interviewer_labels: Sequence[str] = (), participants: Path | None = None) -> TranscriptReport:
     """Read ``path`` as ``ipl-coder code`` would, with the attributes a participants file gives it."""
+    if path.is_dir():
+        raise InputError(f"{path}: this is a folder; give one transcript file ('ipl-coder code' takes folders)")
     register = load_participants(participants) if participants else None
     entries = register.for_transcript(path.stem) if register else []
     speaker_labels = [entry.speaker for entry in entries if entry.speaker]
