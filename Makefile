@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/ipl-coder code sample_transcripts --codebook codebooks/ipl.yaml --project $(DEMO_PROJECT) \
 		--participants sample_transcripts/participants.csv
-	$(BIN)/ipl-coder freq --project $(DEMO_PROJECT) --by country --out $(DEMO_PROJECT)/freq-by-country.csv
+	$(BIN)/ipl-coder freq --project $(DEMO_PROJECT) --by country
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
