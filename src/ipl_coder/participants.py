@@ -65,6 +65,14 @@ class Person:
     attributes: Mapping[str, str] = field(default_factory=dict)
 
 
+def written_language(front_matter_language: str | None, transcript_name: str,
+                     register: ParticipantTable | None) -> tuple[str, str] | None:  # fmt: skip
+    """A transcript's language as written, and where: its front matter first, then the register."""
+    if front_matter_language:
+        return front_matter_language, "its front matter"
+    return register.language_of(transcript_name) if register else None
+
+
 def matches(key: str, transcript_name: str) -> bool:
     """``CA-PSW-01``, ``CA-PSW-01.docx`` and ``canada/CA-PSW-01`` all name ``canada/CA-PSW-01``."""
     wanted = key.strip().replace("\\", "/").casefold()

@@ -21,7 +21,7 @@ from ipl_coder.exporters.frequencies import CodeFrequency
 from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
 from ipl_coder.languages import language_code
 from ipl_coder.parallel import code_in_parallel
-from ipl_coder.participants import ParticipantTable, load_participants, register_mismatches
+from ipl_coder.participants import ParticipantTable, load_participants, register_mismatches, written_language
 from ipl_coder.transcripts import Transcript
 from ipl_coder.transcripts.reader import FORMATS, TranscriptFile, find_transcripts, read_transcript
 
@@ -160,10 +160,9 @@ def code_transcripts(
         exports = write_project_exports(store, project_dir, COUNTED_STATUSES)
     return CodeRunResult(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
-        pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded})) or pipeline.name,
-        unit=options.unit, coded=coded,
-        skipped=skipped, frequencies=exports.frequencies, exports=exports.paths,
-        seconds=time.perf_counter() - started, notes=tuple(notes),
+        pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
+        or pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
+        exports=exports.paths, seconds=time.perf_counter() - started, notes=tuple(notes),
     )  # fmt: skip
 
 
@@ -185,11 +184,10 @@ def _register_languages(register: ParticipantTable | None, codebook: Codebook) -
 
 def transcript_language(transcript: Transcript, codebook: Codebook, register: ParticipantTable | None) -> str:
     """From the front matter, else the participants file, else the codebook; the codebook must have rules in it."""
-    written, source = transcript.language, "its front matter"
-    if not written and register and (given := register.language_of(transcript.name)):
-        written, source = given
-    if not written:
+    given = written_language(transcript.language, transcript.name, register)
+    if given is None:
         return codebook.language
+    written, source = given
     language = language_code(written)
     if language is None:
         raise TranscriptError(transcript.source_path, f"language '{written}' (from {source}) is not a language such as en or nb")

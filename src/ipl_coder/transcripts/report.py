@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ipl_coder.errors import InputError
 from ipl_coder.languages import language_code
-from ipl_coder.participants import Person, load_participants, resolve_people
+from ipl_coder.participants import Person, load_participants, resolve_people, written_language
 from ipl_coder.transcripts import PARTICIPANT, Transcript
 from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
 
@@ -35,10 +35,6 @@ def describe_transcript(path: Path, interviewer_labels: Sequence[str] = (), part
     attributes, people = resolve_people(
         transcript.name, speakers, transcript.attributes, transcript.speaker_attributes, entries
     )
-    language, source = transcript.language, "front matter"
-    if not language and register and (given := register.language_of(transcript.name)):
-        language, source = given
-    if not language:
-        source = "not set: the codebook's language is used"
+    language, source = written_language(transcript.language, transcript.name, register) or (None, "not set: the codebook's language is used")
     code = language_code(language) if language else None
     return TranscriptReport(transcript, code or language, source, attributes, people, participants)
