@@ -276,20 +276,20 @@ class _CodebookParser:
             value = entry.get(key)
             if not isinstance(value, CommentedMap) or key in ("boolean", "near") and _is_rule(value):
                 if key in entry:
-                    places.setdefault(self.language, {})[key] = _Renamed(entry, key, key)
+                    places.setdefault(self.language, {})[key] = _RuleListPlace(entry, key, key)
                 continue
             for written in value:
                 language = language_code(str(written))
                 if language is None:
                     self.problem(_position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
                     continue
-                places.setdefault(language, {})[key] = _Renamed(value, written, key)
+                places.setdefault(language, {})[key] = _RuleListPlace(value, written, key)
         return {
             language: self.rules_in(keys, code_id if language == self.language else f"{code_id}@{language}", what)
             for language, keys in places.items()
         }
 
-    def rules_in(self, keys: dict[str, _Renamed], code_id: str, what: str) -> Rules:
+    def rules_in(self, keys: dict[str, _RuleListPlace], code_id: str, what: str) -> Rules:
         rule_ids: set[str] = set()
         suffix = code_id.partition("@")[2]
         where = f"{what} ({suffix})" if suffix else what
@@ -312,7 +312,7 @@ class _CodebookParser:
             exclude_terms=strings("exclude_terms"),
         )
 
-    def rule_list(self, place: _Renamed, code_id: str, what: str, rule_ids: set[str], parse_one: Any) -> list[Any]:
+    def rule_list(self, place: _RuleListPlace, code_id: str, what: str, rule_ids: set[str], parse_one: Any) -> list[Any]:
         value = place.mapping.get(place.key)
         if value is None:
             return []
@@ -381,7 +381,7 @@ class _CodebookParser:
 
 
 @dataclass(frozen=True)
-class _Renamed:
+class _RuleListPlace:
     """Where a rule list sits: ``mapping[key]``, the list for rule key ``rule_key`` (key is a language if nested)."""
 
     mapping: CommentedMap

@@ -37,7 +37,6 @@ class Cue:
 class CaptionText:
     text: str
     turns: tuple[Turn, ...]
-    cues: int
 
 
 class CaptionError(ValueError):
@@ -65,7 +64,7 @@ def read_captions(text: str, interviewer_labels: Iterable[str] = ()) -> CaptionT
         turns.append(Turn(len(turns) + 1, speaker or "", role, offset + len(prefix), offset + len(prefix) + len(words), start))
         lines.append(prefix + words)
         offset += len(prefix) + len(words) + 1
-    return CaptionText("\n".join(lines) + "\n", tuple(turns), len(cues))
+    return CaptionText("\n".join(lines) + "\n", tuple(turns))
 
 
 def _cues(text: str) -> Iterator[Cue]:

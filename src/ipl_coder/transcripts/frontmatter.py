@@ -32,11 +32,11 @@ class FrontMatterError(ValueError):
     """The front matter is not a YAML mapping of simple values; the message says where."""
 
 
-def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
-    """The front matter of normalised ``text``, the text after it, and how many lines it took."""
+def split_front_matter(text: str) -> tuple[FrontMatter, str]:
+    """The front matter of normalised ``text``, and the text after it."""
     match = FRONT_MATTER.match(text)
     if not match:
-        return FrontMatter(), text, 0
+        return FrontMatter(), text
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -58,8 +58,7 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
         speaker_attributes={str(label): _scalars(values, f"speaker {label}") for label, values in speakers.items()},
         interviewer_labels=tuple(str(label) for label in (interviewer if isinstance(interviewer, list) else [interviewer])),
     )
-    consumed = match.group(0)
-    return front_matter, text[len(consumed) :], consumed.count("\n")
+    return front_matter, text[match.end() :]
 
 
 def _scalars(values: Mapping[object, object], where: str) -> dict[str, str]:

@@ -127,7 +127,7 @@ def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterabl
             raise TranscriptError(path, "the file is empty")
         front_matter = FrontMatter()
         if format_name not in CAPTIONS:
-            front_matter, text, _ = split_front_matter(text)
+            front_matter, text = split_front_matter(text)
     except (UndecodableError, DocxError, FrontMatterError) as error:
         raise TranscriptError(path, str(error)) from None
     if not text.strip():
