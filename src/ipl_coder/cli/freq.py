@@ -92,10 +92,10 @@ def freq_command(
 def _print_table(result: GroupFrequencyResult) -> None:
     table = Table(title=f"Codes by {' × '.join(result.by) or 'all participants'} ({' and '.join(result.statuses)} segments)",
                   title_justify="left")  # fmt: skip
-    table.add_column("code")
+    table.add_column("code", overflow="fold")  # folded, never cut: sub-codes differ at the end
     for name in result.by:
-        table.add_column(name)
-    for heading in ("segments", "participants with code", "share", "per 1,000 words"):
+        table.add_column(name, overflow="fold")
+    for heading in ("segments", "with code", "share", "per 1,000 words"):
         table.add_column(heading, justify="right")
     for index, row in enumerate(result.rows):
         first_of_code = index == 0 or result.rows[index - 1].code_id != row.code_id
