@@ -40,6 +40,11 @@ class ParticipantEntry:
     attributes: Mapping[str, str]
     line: int  # the row in the file, for messages
 
+    @property
+    def language(self) -> str | None:
+        """The 'language' attribute, however the column's name is capitalised."""
+        return next((value for key, value in self.attributes.items() if key.casefold() == "language"), None)
+
 
 @dataclass(frozen=True)
 class ParticipantTable:
@@ -53,9 +58,8 @@ class ParticipantTable:
     def language_of(self, name: str) -> tuple[str, str] | None:
         """The language the register gives a transcript, and where: ("nb", "participants.csv, line 9")."""
         for entry in self.for_transcript(name):
-            value = next((value for key, value in entry.attributes.items() if key.casefold() == "language"), None)
-            if value and not entry.speaker:
-                return value, f"{self.source}, line {entry.line}"
+            if entry.language and not entry.speaker:
+                return entry.language, f"{self.source}, line {entry.line}"
         return None
 
 
@@ -102,10 +106,9 @@ def _csv_rows(path: Path) -> list[list[str]]:
         text = decode_transcript_bytes(path.read_bytes()).text  # Excel saves CSV as Windows-1252
     except UndecodableError as error:
         raise InputError(f"{path}: {error}") from None
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     # Excel in Norway and much of Europe separates with ";".
-    delimiter = max(",;\t", key=first_line.count)
-    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter))
+    delimiter = max(",;\t", key=text.split("\n", 1)[0].count)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
@@ -209,9 +212,6 @@ class PeopleIndex:
                 return person
         return self.people.get((transcript, speakers))
 
-    def attributes_for(self, transcript: str, speakers: str) -> Mapping[str, str]:
-        person = self.person_for(transcript, speakers)
-        return person.attributes if person else self.transcript_attributes.get(transcript, {})
 
 
 def build_people_index(transcripts: Sequence[TranscriptRow], speakers: Sequence[SpeakerRow],

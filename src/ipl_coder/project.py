@@ -177,8 +177,7 @@ def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], 
 
 
 def _register_languages(register: ParticipantTable | None, codebook: Codebook) -> set[str]:
-    written = {value for entry in (register.entries if register else ()) for key, value in entry.attributes.items()
-               if key.casefold() == "language"}  # fmt: skip
+    written = {entry.language for entry in (register.entries if register else ()) if entry.language}
     return {code for value in written if (code := language_code(value)) in codebook.languages}
 
 

@@ -43,7 +43,7 @@ def segment_record(segment: SegmentRow, labels: Mapping[str, str], people: Peopl
         "origin": segment.origin,
         "suggested": segment.suggested,
     }
-    attributes = people.attributes_for(segment.transcript, segment.speaker)
+    attributes = person.attributes if person else people.transcript_attributes.get(segment.transcript, {})
     for name in people.attribute_names:
         record.setdefault(name, attributes.get(name, ""))  # an attribute never hides a standard column
     return record
@@ -76,8 +76,9 @@ class SegmentsJsonlWriter:
         self.handle = handle
         self.labels = labels
         self.people = people
+        self.attribute_columns = columns(people)[len(SEGMENT_COLUMNS) :]
 
     def write(self, segment: SegmentRow) -> None:
         record = segment_record(segment, self.labels, self.people)
-        attributes = {name: record.pop(name) for name in columns(self.people)[len(SEGMENT_COLUMNS):]}
+        attributes = {name: record.pop(name) for name in self.attribute_columns}
         self.handle.write(json.dumps({**record, "attributes": attributes}, ensure_ascii=False) + "\n")

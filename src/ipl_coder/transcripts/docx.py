@@ -9,11 +9,11 @@ where that speaker talks only once.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,12 +33,13 @@ class DocxError(ValueError):
     """The file is not a Word document python-docx can open."""
 
 
-def read_docx_text(path: Path) -> DocxText:
+def read_docx_text(raw: bytes) -> DocxText:
+    """The text of a .docx file's bytes (already read, so the file is read once)."""
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = Document(str(path))
+        document = Document(io.BytesIO(raw))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise DocxError(f"not a Word .docx file that can be opened ({type(error).__name__}); open it in Word and save it as .docx") from None
     lines: list[str] = []

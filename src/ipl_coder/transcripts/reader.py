@@ -12,7 +12,7 @@ from ipl_coder.errors import InputError, TranscriptError
 from ipl_coder.transcripts import INTERVIEWER, PARTICIPANT, Transcript, Turn
 from ipl_coder.transcripts.captions import CaptionError, read_captions
 from ipl_coder.transcripts.docx import DocxError, read_docx_text
-from ipl_coder.transcripts.encoding import UndecodableError, decode_transcript_bytes
+from ipl_coder.transcripts.encoding import Decoded, UndecodableError, decode_transcript_bytes
 from ipl_coder.transcripts.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from ipl_coder.transcripts.plain import split_turns
 
@@ -112,46 +112,41 @@ def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterabl
         raise TranscriptError(path, f"cannot read the file: {error.strerror}") from None
     if not raw.strip():
         raise TranscriptError(path, "the file is empty")
-    warnings: list[str] = []
-    vouched: frozenset[str] = frozenset()
     try:
-        if format_name == "docx":
-            docx_text = read_docx_text(path)
-            decoded_text, encoding, vouched = docx_text.text, "docx", docx_text.bold_labels
-        else:
-            decoded = decode_transcript_bytes(raw)
-            decoded_text, encoding = decoded.text, decoded.encoding
-            warnings += [decoded.warning] if decoded.warning else []
-        text = normalise_text(decoded_text)
+        decoded, vouched = _decode(raw, format_name)
+        text = normalise_text(decoded.text)
         if not text.strip():
             raise TranscriptError(path, "the file is empty")
-        front_matter = FrontMatter()
-        if format_name not in CAPTIONS:
-            front_matter, text = split_front_matter(text)
-    except (UndecodableError, DocxError, FrontMatterError) as error:
-        raise TranscriptError(path, str(error)) from None
-    if not text.strip():
-        raise TranscriptError(path, "the file holds nothing after its front matter")
-    labels = (*interviewer_labels, *front_matter.interviewer_labels)
-    if format_name in CAPTIONS:
-        try:
+        front_matter, text = (FrontMatter(), text) if format_name in CAPTIONS else split_front_matter(text)
+        if not text.strip():
+            raise TranscriptError(path, "the file holds nothing after its front matter")
+        labels = (*interviewer_labels, *front_matter.interviewer_labels)
+        if format_name in CAPTIONS:
             captions = read_captions(text, labels)
-        except CaptionError as error:
-            raise TranscriptError(path, str(error)) from None
-        text, turns = captions.text, captions.turns
-    else:
-        known = (*vouched, *speaker_labels, *front_matter.speaker_attributes)
-        turns = split_turns(text, labels, known)
+            text, turns = captions.text, captions.turns
+        else:
+            turns = split_turns(text, labels, (*vouched, *speaker_labels, *front_matter.speaker_attributes))
+    except (UndecodableError, DocxError, FrontMatterError, CaptionError) as error:
+        raise TranscriptError(path, str(error)) from None
+    warnings = [decoded.warning] if decoded.warning else []
     if not turns or not any(turn.speaker for turn in turns):
         start = len(text) - len(text.lstrip())
         turns = (Turn(1, "", PARTICIPANT, start, len(text.rstrip()), turns[0].timestamp if turns else None),)
         warnings.append("no speaker labels found: the whole file is read as one participant turn")
     warnings += _interviewer_warning(turns)
     return Transcript(
-        name=transcript_file.name, source_path=path, format=format_name, encoding=encoding, text=text,
+        name=transcript_file.name, source_path=path, format=format_name, encoding=decoded.encoding, text=text,
         turns=turns, warnings=tuple(warnings), attributes=front_matter.attributes,
         speaker_attributes=front_matter.speaker_attributes, language=front_matter.attributes.get("language") or None,
     )  # fmt: skip
+
+
+def _decode(raw: bytes, format_name: str) -> tuple[Decoded, frozenset[str]]:
+    """The file's text, and the speaker labels its formatting vouches for (bold in Word)."""
+    if format_name == "docx":
+        docx_text = read_docx_text(raw)
+        return Decoded(docx_text.text, "docx"), docx_text.bold_labels
+    return decode_transcript_bytes(raw), frozenset()
 
 
 def _interviewer_warning(turns: Sequence[Turn]) -> list[str]:
