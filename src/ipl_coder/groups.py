@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ipl_coder.errors import InputError
-from ipl_coder.exporters.frequencies import write_group_frequencies_csv
+from ipl_coder.exporters.frequencies import CodeTree, write_group_frequencies_csv
 from ipl_coder.participants import PeopleIndex, build_people_index
 from ipl_coder.store import COUNTED_STATUSES, CodeRow, ProjectStore
 
@@ -70,38 +70,33 @@ def group_frequencies(project_dir: Path, by: Sequence[str] = (), statuses: Seque
                 words[person.participant_id] += row.words
         counts: Counter[tuple[str, Group]] = Counter()
         with_code: dict[tuple[str, Group], set[str]] = defaultdict(set)
-        parents = {code.code_id: code.parent_id for code in codes}
+        tree = CodeTree(codes)
         uncounted = 0
         for segment in store.segments(statuses):
             person = people.person_for(segment.transcript, segment.speaker)
             if person is None:
                 uncounted += 1  # the interviewer's words belong to no participant group
                 continue
-            code_id: str | None = segment.code_id
-            while code_id is not None:  # a segment counts for its code and every ancestor
+            for code_id in tree.with_ancestors(segment.code_id):
                 key = (code_id, person_group[person.participant_id])
                 counts[key] += 1
                 with_code[key].add(person.participant_id)
-                code_id = parents.get(code_id)
-    rows = _rows(codes, person_group, words, counts, with_code)
+    rows = _rows(codes, tree, person_group, words, counts, with_code)
     if out is not None:
         write_group_frequencies_csv(out, attributes, rows)
     notes = tuple(_notes(attributes, person_group, uncounted))
     return GroupFrequencyResult(project_dir, attributes, rows, tuple(statuses), notes, out)
 
 
-def _rows(codes: Sequence[CodeRow], person_group: dict[str, Group], words: Counter[str],
+def _rows(codes: Sequence[CodeRow], tree: CodeTree, person_group: dict[str, Group], words: Counter[str],
           counts: Counter[tuple[str, Group]], with_code: dict[tuple[str, Group], set[str]]) -> list[GroupFrequency]:  # fmt: skip
     members: dict[Group, list[str]] = defaultdict(list)
     for participant_id, group in person_group.items():
         members[group].append(participant_id)
     groups = sorted(members, key=lambda group: tuple((value == "", value.casefold()) for value in group))
-    depth: dict[str, int] = {}
-    for code in codes:  # codebook order puts parents first
-        depth[code.code_id] = depth[code.parent_id] + 1 if code.parent_id in depth else 0
     return [
         GroupFrequency(
-            code.code_id, code.label, depth[code.code_id], group, counts[(code.code_id, group)],
+            code.code_id, code.label, tree.depth(code.code_id), group, counts[(code.code_id, group)],
             len(members[group]), len(with_code.get((code.code_id, group), ())),
             sum(words[participant_id] for participant_id in members[group]),
         )

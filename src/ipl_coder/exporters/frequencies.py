@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,23 +29,33 @@ class CodeFrequency:
         return sum(1 for count in self.per_transcript.values() if count)
 
 
+class CodeTree:
+    """The parent links of a codebook's codes, for rolling sub-codes up into their parents."""
+
+    def __init__(self, codes: Sequence[CodeRow]) -> None:
+        self.parents = {code.code_id: code.parent_id for code in codes}
+
+    def with_ancestors(self, code_id: str) -> Iterator[str]:
+        """The code and every code above it: a segment counts for each."""
+        current: str | None = code_id
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def depth(self, code_id: str) -> int:
+        return sum(1 for _ in self.with_ancestors(code_id)) - 1
+
+
 def code_frequencies(codes: Sequence[CodeRow], segments: Iterable[SegmentRow]) -> list[CodeFrequency]:
     """One row per code, in codebook order; codes only found in segments come last."""
-    parents = {code.code_id: code.parent_id for code in codes}
+    tree = CodeTree(codes)
     counts: dict[str, Counter[str]] = {code.code_id: Counter() for code in codes}
     for segment in segments:
-        code_id: str | None = segment.code_id
-        while code_id is not None:  # the segment counts for its code and every ancestor
+        for code_id in tree.with_ancestors(segment.code_id):
             counts.setdefault(code_id, Counter())[segment.transcript] += 1
-            code_id = parents.get(code_id)
     labels = {code.code_id: code.label for code in codes}
-
-    def depth(code_id: str) -> int:
-        parent = parents.get(code_id)
-        return 0 if parent is None else 1 + depth(parent)
-
     return [
-        CodeFrequency(code_id, labels.get(code_id, code_id), depth(code_id), sum(counter.values()), counter)
+        CodeFrequency(code_id, labels.get(code_id, code_id), tree.depth(code_id), sum(counter.values()), counter)
         for code_id, counter in counts.items()
     ]
 
