@@ -136,13 +136,13 @@ def test_errors_are_one_line_with_exit_1(tmp_path: Path, args: list[str], messag
 
 
 def test_a_broken_codebook_lists_every_problem(write_file: Callable[..., Path], tmp_path: Path) -> None:
-    codebook = write_file("bad.yaml", "langauge: en\ncodes:\n  - id: a\n  - id: b\n    color: red\n    terms: [x]\n")
+    codebook = write_file("bad.yaml", "langauge: en\ncodes:\n  - id: a\n    unit: word\n  - id: b\n    color: red\n    terms: [x]\n")
     exit_code, _, stderr = run("code", SAMPLES, "-c", codebook, "-p", tmp_path / "p")
     assert exit_code == 1 and "Traceback" not in stderr
     assert stderr.splitlines() == [
         f"{codebook}:1:1: unknown key 'langauge' in the codebook; did you mean 'language'?",
-        f"{codebook}:3:5: code 'a' has no rule and no sub-code: give it terms, patterns, boolean or near rules, or sub-codes",
-        f"{codebook}:5:12: colour 'red' of code 'b' is not #RRGGBB (e.g. \"#4E79A7\")",
+        f"{codebook}:4:11: unit 'word' of code 'a' is not one of: sentence, turn, exchange",
+        f"{codebook}:6:12: colour 'red' of code 'b' is not #RRGGBB (e.g. \"#4E79A7\")",
         f"Error: 3 problems in codebook {codebook}; fix them and run again",
     ]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ipl_coder.codebook import Codebook, load_codebook
-from ipl_coder.coding import TranscriptCoder
+from ipl_coder.coding import LanguageCoders
 from ipl_coder.errors import CodebookError
 from ipl_coder.examples import check_examples
 
@@ -28,12 +28,13 @@ def test_ipl_codebook_has_the_six_codes_with_examples(ipl_codebook: Codebook) ->
         assert len(code.examples_match) >= 3 and len(code.examples_no_match) >= 2, code_id
 
 
-def test_ipl_codebook_examples_all_pass(ipl_codebook: Codebook, ipl_coder: TranscriptCoder) -> None:
-    failures = [result for result in check_examples(ipl_codebook, ipl_coder) if not result.passed]
-    assert failures == []
+def test_ipl_codebook_examples_all_pass(ipl_codebook: Codebook) -> None:
+    results = check_examples(ipl_codebook, LanguageCoders(ipl_codebook))
+    assert [result for result in results if not result.passed] == []
+    assert {result.language for result in results} == {"en", "nb"}  # the Norwegian terms have examples too
 
 
-def test_a_broken_example_is_reported(write_file: Callable[..., Path], ipl_coder: TranscriptCoder) -> None:
+def test_a_broken_example_is_reported(write_file: Callable[..., Path]) -> None:
     codebook = load_codebook(write_file("cb.yaml", """
         codes:
           - id: broker
@@ -42,14 +43,13 @@ def test_a_broken_example_is_reported(write_file: Callable[..., Path], ipl_coder
               match: [She is a bridge., The weather was nice.]
               no_match: [He built a bridge.]
     """))
-    from ipl_coder.pipeline import build_pipeline
-
-    nlp, _ = build_pipeline(codebook)
-    results = check_examples(codebook, TranscriptCoder(nlp, codebook))
+    results = check_examples(codebook, LanguageCoders(codebook))
     assert [(r.example, r.passed) for r in results] == [
         ("She is a bridge.", True), ("The weather was nice.", False), ("He built a bridge.", False),
     ]  # fmt: skip
+    assert results[1].why == "no rule fired (tried broker:terms)"
     assert results[2].rules == ("broker:terms",)
+    assert results[2].why == "broker:terms matched 'bridge'"
 
 
 def test_five_mistakes_give_five_located_errors(write_file: Callable[..., Path]) -> None:
@@ -61,8 +61,8 @@ def test_five_mistakes_give_five_located_errors(write_file: Callable[..., Path])
             terms: [peer]
           - id: role
             terms: [staff]
-          - id: empty
-            definition: no rules here
+          - id: unit
+            unit: paragraph
           - id: colours
             color: "#12345"
             terms: [paint]
@@ -73,11 +73,38 @@ def test_five_mistakes_give_five_located_errors(write_file: Callable[..., Path])
     assert problems_of(path) == [
         "4:5: unknown key 'lable' in code 'role'; did you mean 'label'?",
         "6:9: duplicate code id 'role' (first used on line 3)",
-        "8:5: code 'empty' has no rule and no sub-code: give it terms, patterns, boolean or near rules, or sub-codes",
+        "9:11: unit 'paragraph' of code 'unit' is not one of: sentence, turn, exchange",
         "11:12: colour '#12345' of code 'colours' is not #RRGGBB (e.g. \"#4E79A7\")",
         "15:9: malformed pattern in pattern rule 1 of code 'pattern': token 1: 'LOWR' is not a token attribute "
         "spaCy knows (such as LOWER, LEMMA, POS, OP)",
     ]
+
+
+def test_a_code_without_rules_is_valid_for_people_to_apply(write_file: Callable[..., Path]) -> None:
+    # Imported codebooks (NVivo, ATLAS.ti) have no rules at all; lint warns instead.
+    codebook = load_codebook(write_file("people.yaml", """
+        codes:
+          - id: hunch
+            definition: applied by reviewers only
+    """))
+    assert not codebook.code("hunch").has_rules
+
+
+def test_examples_may_be_given_per_language(write_file: Callable[..., Path]) -> None:
+    codebook = load_codebook(write_file("two.yaml", """
+        language: en
+        codes:
+          - id: bridge
+            terms: {en: [bridge], nb: [bro]}
+            examples:
+              match: {en: [She is a bridge.], nb: [Hun er en bro.]}
+              no_match: [The weather was nice.]
+    """))
+    code = codebook.code("bridge")
+    assert code.examples_match == ("She is a bridge.",)
+    assert code.examples_no_match == ("The weather was nice.",)
+    assert code.in_language("nb").examples_match == ("Hun er en bro.",)
+    assert code.in_language("nb").term_rule.terms == ("bro",)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

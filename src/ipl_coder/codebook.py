@@ -63,6 +63,8 @@ class Rules:
     boolean_rules: tuple[BooleanRule, ...] = ()
     near_rules: tuple[NearRule, ...] = ()
     exclude_terms: tuple[str, ...] = ()
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,18 +90,22 @@ class Code:
     child_ids: tuple[str, ...] = ()
     # The rules above are in the codebook's language; these in other languages.
     translations: Mapping[str, Rules] = field(default_factory=dict)
+    line: int = 0  # where the code's 'id:' is in the file, for messages
 
     @property
     def has_rules(self) -> bool:
         return bool(self.term_rule or self.pattern_rules or self.boolean_rules or self.near_rules)
 
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The ids of this code's rules in the language it is in, as segments name them."""
+        rules = (self.term_rule, *self.pattern_rules, *self.boolean_rules, *self.near_rules)
+        return tuple(rule.rule_id for rule in rules if rule is not None)
+
     def in_language(self, language: str) -> Code:
-        """This code with its rules for ``language`` in place of the codebook language's."""
+        """This code with its rules and examples for ``language`` in place of the codebook language's."""
         rules = self.translations.get(language, Rules())
-        return replace(
-            self, term_rule=rules.term_rule, pattern_rules=rules.pattern_rules, boolean_rules=rules.boolean_rules,
-            near_rules=rules.near_rules, exclude_terms=rules.exclude_terms,
-        )  # fmt: skip
+        return replace(self, **vars(rules))
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,11 @@ class Codebook:
         if language == self.language:
             return self
         return replace(self, language=language, codes=tuple(code.in_language(language) for code in self.codes))
+
+    @property
+    def has_rules(self) -> bool:
+        """Whether any code has a rule in any language: without one, nothing is ever suggested."""
+        return any(code.has_rules for language in self.languages for code in self.in_language(language).codes)
 
     @property
     def content_hash(self) -> str:

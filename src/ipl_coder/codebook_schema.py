@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +195,8 @@ class _CodebookParser:
             else:
                 self.problem(_position(entry, "codes", value=True), f"'codes' of {what} must be a list of sub-codes")
         rules = self.rules_by_language(entry, code_id or "?", what)
+        for language, examples in self.examples(entry, what).items():
+            rules[language] = replace(rules.get(language, Rules()), **examples)
         own_rules = rules.pop(self.language, Rules())
         code = Code(
             code_id=code_id or "?",
@@ -205,18 +207,13 @@ class _CodebookParser:
             include=self.text(entry, "include", what),
             exclude=self.text(entry, "exclude", what),
             memo=self.text(entry, "memo", what),
-            **self.examples(entry, what),
             **vars(own_rules),
             unit=self.unit(entry, what),
             speakers=self.string_list(entry, "speakers", what, item="speaker") or None,
             child_ids=tuple(child_ids),
             translations=rules,
+            line=_position(entry, "id")[0] + 1 if "id" in entry else entry.lc.line + 1,
         )
-        if not any(entry.get(key) for key in RULE_KEYS) and not child_ids:
-            self.problem(
-                _position(entry, "id"),
-                f"{what} has no rule and no sub-code: give it terms, patterns, boolean or near rules, or sub-codes",
-            )
         self.codes[slot] = code
         return code_id
 
@@ -256,7 +253,8 @@ class _CodebookParser:
             return None
         return str(value)
 
-    def examples(self, entry: CommentedMap, what: str) -> dict[str, tuple[str, ...]]:
+    def examples(self, entry: CommentedMap, what: str) -> dict[str, dict[str, tuple[str, ...]]]:
+        """A code's examples per language: 'match' and 'no_match' each hold a list, or a mapping of language to list."""
         examples = entry.get("examples")
         if examples is None:
             return {}
@@ -264,10 +262,22 @@ class _CodebookParser:
             self.problem(_position(entry, "examples", value=True), f"'examples' of {what} needs 'match:' and 'no_match:' lists")
             return {}
         self.check_keys(examples, EXAMPLE_KEYS, f"the examples of {what}")
-        return {
-            "examples_match": self.string_list(examples, "match", what, item="example"),
-            "examples_no_match": self.string_list(examples, "no_match", what, item="example"),
-        }
+        by_language: dict[str, dict[str, tuple[str, ...]]] = {}
+        for key in EXAMPLE_KEYS:
+            value = examples.get(key)
+            places = [(examples, key, self.language)]
+            if isinstance(value, CommentedMap):
+                places = []
+                for written in value:
+                    language = language_code(str(written))
+                    if language is None:
+                        self.problem(_position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
+                    else:
+                        places.append((value, written, language))
+            for mapping, list_key, language in places:
+                where = what if language == self.language else f"{what} ({language})"
+                by_language.setdefault(language, {})[f"examples_{key}"] = self.string_list(mapping, list_key, where, item="example")
+        return by_language
 
     def rules_by_language(self, entry: CommentedMap, code_id: str, what: str) -> dict[str, Rules]:
         """A code's rules per language: each rule key holds a list, or a mapping of language to list."""

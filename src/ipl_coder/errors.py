@@ -63,3 +63,7 @@ class PipelineError(IplCoderError):
 
 class ProjectError(IplCoderError):
     """The project folder or its store cannot be used."""
+
+
+class CodebookTestFailed(IplCoderError):
+    """Some of a codebook's examples do not get (or do get) their code."""

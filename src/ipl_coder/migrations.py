@@ -123,6 +123,24 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT NOT NULL
     );
     """,
+    # 3: renaming a code carries its segments and decisions along; the rename is recorded,
+    # with each segment's old id, so a sheet exported before it still finds its rows.
+    """
+    CREATE TABLE code_renames (
+        rename_id INTEGER PRIMARY KEY,
+        old_code_id TEXT NOT NULL,
+        new_code_id TEXT NOT NULL,
+        codebook_version_id INTEGER NOT NULL REFERENCES codebook_versions (codebook_version_id),
+        -- the latest run when renaming: the renamed codebook is current until a later run
+        after_run_id INTEGER REFERENCES runs (run_id),
+        renamed_at TEXT NOT NULL
+    );
+    CREATE TABLE segment_renames (
+        old_segment_id TEXT PRIMARY KEY,
+        new_segment_id TEXT NOT NULL,
+        rename_id INTEGER NOT NULL REFERENCES code_renames (rename_id)
+    );
+    """,
 )
 
 

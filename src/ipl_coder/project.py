@@ -117,6 +117,11 @@ def code_transcripts(
     if options.unit not in UNITS:
         raise InputError(f"unit '{options.unit}' is not one of: {', '.join(UNITS)}")
     codebook = load_codebook(codebook_path)
+    if not codebook.has_rules:
+        raise InputError(
+            f"{codebook_path}: no code has any rule (terms, patterns, boolean or near), so nothing would be suggested; "
+            "add terms with 'ipl-coder codebook add-term'"
+        )
     files = find_transcripts(paths)
     if not files:
         raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,11 +17,11 @@ from types import TracebackType
 from typing import Any
 
 from ipl_coder.codebook import Codebook
-from ipl_coder.coding import Segment
+from ipl_coder.coding import Segment, segment_id_for
 from ipl_coder.errors import ProjectError, TranscriptError
 from ipl_coder.migrations import migrate
 from ipl_coder.participants import ParticipantEntry, ParticipantTable
-from ipl_coder.transcripts import Transcript
+from ipl_coder.transcripts import Transcript, Turn
 
 STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
@@ -80,6 +80,17 @@ class TranscriptRow:
 
 
 @dataclass(frozen=True)
+class RunRow:
+    run_id: int
+    started_at: str
+    codebook_version_id: int
+    codebook_hash: str
+    pipeline: str
+    unit: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class DecisionRow:
     segment_id: str
     coder: str
@@ -87,6 +98,22 @@ class DecisionRow:
     new_code_id: str | None
     note: str | None
     decided_at: str
+
+
+@dataclass(frozen=True)
+class HumanWork:
+    """What people did with one code: the reason not to drop it from a codebook lightly."""
+
+    code_id: str
+    decided_segments: int  # segments of the code a person decided on or added
+    decisions: int  # decisions on those segments, and recodes to the code
+
+
+@dataclass(frozen=True)
+class RenameResult:
+    segments: int
+    decisions: int
+    replaced_suggestions: int  # pending suggestions already under the new id, replaced by the renamed segments
 
 
 @dataclass(frozen=True)
@@ -137,24 +164,27 @@ class ProjectStore:
     def record_codebook(self, codebook: Codebook) -> int:
         """The id of this exact codebook text, storing it and its codes the first time."""
         with self.connection:
-            row = self.connection.execute(
-                "SELECT codebook_version_id FROM codebook_versions WHERE content_hash = ?", (codebook.content_hash,)
-            ).fetchone()
-            if row:
-                return int(row["codebook_version_id"])
-            cursor = self.connection.execute(
-                "INSERT INTO codebook_versions (content_hash, name, version, language, source_path, yaml, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (codebook.content_hash, codebook.name, codebook.version, codebook.language,
-                 str(codebook.path), codebook.yaml_text, _now()),
-            )  # fmt: skip
-            version_id = int(cursor.lastrowid or 0)
-            self.connection.executemany(
-                "INSERT INTO codes (codebook_version_id, code_id, parent_id, label, color, position) VALUES (?, ?, ?, ?, ?, ?)",
-                [(version_id, code.code_id, code.parent_id, code.label, code.color, position)
-                 for position, code in enumerate(codebook.codes)],
-            )  # fmt: skip
-            return version_id
+            return self._record_codebook(codebook)
+
+    def _record_codebook(self, codebook: Codebook) -> int:
+        row = self.connection.execute(
+            "SELECT codebook_version_id FROM codebook_versions WHERE content_hash = ?", (codebook.content_hash,)
+        ).fetchone()
+        if row:
+            return int(row["codebook_version_id"])
+        cursor = self.connection.execute(
+            "INSERT INTO codebook_versions (content_hash, name, version, language, source_path, yaml, added_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (codebook.content_hash, codebook.name, codebook.version, codebook.language,
+             str(codebook.path), codebook.yaml_text, _now()),
+        )  # fmt: skip
+        version_id = int(cursor.lastrowid or 0)
+        self.connection.executemany(
+            "INSERT INTO codes (codebook_version_id, code_id, parent_id, label, color, position) VALUES (?, ?, ?, ?, ?, ?)",
+            [(version_id, code.code_id, code.parent_id, code.label, code.color, position)
+             for position, code in enumerate(codebook.codes)],
+        )  # fmt: skip
+        return version_id
 
     def start_run(self, codebook_version_id: int, pipeline: str, spacy_version: str, ipl_coder_version: str,
                   unit: str, options: dict[str, Any]) -> int:  # fmt: skip
@@ -304,6 +334,33 @@ class ProjectStore:
             for row in rows
         ]  # fmt: skip
 
+    def stored_transcripts(self) -> Iterator[Transcript]:
+        """The current transcripts as they were coded, one at a time, to code them again without the files."""
+        ids = [row["transcript_id"] for row in self.connection.execute(
+            "SELECT transcript_id FROM transcripts WHERE is_current = 1 ORDER BY name")]  # fmt: skip
+        for transcript_id in ids:
+            row = self.connection.execute("SELECT * FROM transcripts WHERE transcript_id = ?", (transcript_id,)).fetchone()
+            turns = tuple(
+                Turn(turn["turn_number"], turn["speaker"], turn["role"], turn["start_char"], turn["end_char"], turn["timestamp"])
+                for turn in self.connection.execute(
+                    "SELECT * FROM turns WHERE transcript_id = ? ORDER BY turn_number", (transcript_id,))
+            )  # fmt: skip
+            yield Transcript(
+                name=row["name"], source_path=Path(row["source_path"]), format=row["format"], encoding=row["encoding"],
+                text=row["text"], turns=turns, attributes=json.loads(row["attributes_json"]),
+                speaker_attributes=json.loads(row["speaker_attributes_json"]), language=row["language"],
+            )  # fmt: skip
+
+    def latest_run(self) -> RunRow | None:
+        row = self.connection.execute(
+            "SELECT r.*, v.content_hash FROM runs r JOIN codebook_versions v USING (codebook_version_id)"
+            " ORDER BY r.run_id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return RunRow(row["run_id"], row["started_at"], row["codebook_version_id"], row["content_hash"],
+                      row["pipeline"], row["unit"], json.loads(row["options_json"]))  # fmt: skip
+
     def speakers(self) -> list[SpeakerRow]:
         """Every speaker of every current transcript, in order of first turn."""
         rows = self.connection.execute(
@@ -342,12 +399,114 @@ class ProjectStore:
         return ParticipantTable(rows[0]["source"], entries, tuple(columns))
 
     def latest_codes(self) -> list[CodeRow]:
-        """The code tree of the codebook used by the latest run, in codebook order."""
+        """The code tree of the current codebook (the latest run's, or a later rename's), in codebook order."""
         rows = self.connection.execute(
-            "SELECT code_id, parent_id, label, color, position FROM codes WHERE codebook_version_id ="
-            " (SELECT codebook_version_id FROM runs ORDER BY run_id DESC LIMIT 1) ORDER BY position"
+            "SELECT code_id, parent_id, label, color, position FROM codes WHERE codebook_version_id = ? ORDER BY position",
+            (self._current_codebook_version_id(),),
         )
         return [CodeRow(row["code_id"], row["parent_id"], row["label"], row["color"], row["position"]) for row in rows]
+
+    def current_codebook_hash(self) -> str | None:
+        """The content hash of the codebook the project's segments are under now."""
+        row = self.connection.execute(
+            "SELECT content_hash FROM codebook_versions WHERE codebook_version_id = ?", (self._current_codebook_version_id(),)
+        ).fetchone()
+        return row["content_hash"] if row else None
+
+    def _current_codebook_version_id(self) -> int | None:
+        rename = self.connection.execute(
+            "SELECT codebook_version_id FROM code_renames WHERE after_run_id IS (SELECT MAX(run_id) FROM runs)"
+            " ORDER BY rename_id DESC LIMIT 1"
+        ).fetchone()
+        if rename:
+            return int(rename["codebook_version_id"])
+        run = self.connection.execute("SELECT codebook_version_id FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        return int(run["codebook_version_id"]) if run else None
+
+    def human_work(self, code_ids: Sequence[str]) -> list[HumanWork]:
+        """Per code, the segments people decided or added and their decisions (old transcript versions included)."""
+        work = []
+        for code_id in code_ids:
+            segments = self.connection.execute(
+                f"SELECT COUNT(*) AS n FROM segments WHERE code_id = ? AND {_DECIDED}", (code_id,)
+            ).fetchone()["n"]
+            decisions = self.connection.execute(
+                "SELECT COUNT(*) AS n FROM decisions WHERE new_code_id = ? OR segment_id IN"
+                " (SELECT segment_id FROM segments WHERE code_id = ?)", (code_id, code_id),
+            ).fetchone()["n"]  # fmt: skip
+            if segments or decisions:
+                work.append(HumanWork(code_id, segments, decisions))
+        return work
+
+    def rename_code(self, old_code_id: str, new_code_id: str, codebook: Codebook,
+                    before_commit: Callable[[], None] | None = None) -> RenameResult:  # fmt: skip
+        """Give ``old_code_id``'s segments and decisions to ``new_code_id``, in one transaction.
+
+        Segment ids follow from the code, so renamed segments get new ids (the
+        ones a run with the renamed codebook gives them); each old id is kept in
+        segment_renames. ``before_commit`` runs last inside the transaction:
+        if it fails (writing the codebook, say) nothing here is changed.
+        """
+        with self.connection:
+            rows = self.connection.execute(
+                "SELECT s.segment_id, s.start_char, s.end_char, s.rules_json, t.content_hash FROM segments s"
+                " JOIN transcripts t USING (transcript_id) WHERE s.code_id = ?", (old_code_id,),
+            ).fetchall()  # fmt: skip
+            rules = {row["segment_id"]: _json_list([new_code_id + rule[len(old_code_id):] if rule.startswith(f"{old_code_id}:")
+                                                    else rule for rule in json.loads(row["rules_json"])]) for row in rows}  # fmt: skip
+            moves = {row["segment_id"]: segment_id_for(row["content_hash"], new_code_id, row["start_char"], row["end_char"])
+                     for row in rows}  # fmt: skip
+            replaced = self._clear_rename_targets(list(moves.values()))
+            cursor = self.connection.execute(
+                "INSERT INTO code_renames (old_code_id, new_code_id, codebook_version_id, after_run_id, renamed_at)"
+                " VALUES (?, ?, ?, (SELECT MAX(run_id) FROM runs), ?)",
+                (old_code_id, new_code_id, self._record_codebook(codebook), _now()),
+            )  # fmt: skip
+            rename_id = int(cursor.lastrowid or 0)
+            columns = ", ".join(name for name in self._segment_columns() if name not in ("segment_id", "code_id"))
+            decisions = 0
+            for old_id, new_id in moves.items():
+                self.connection.execute(
+                    f"INSERT INTO segments (segment_id, code_id, {columns}) SELECT ?, ?, {columns} FROM segments"
+                    " WHERE segment_id = ?", (new_id, new_code_id, old_id),
+                )  # fmt: skip
+                self.connection.execute("UPDATE segments SET rules_json = ? WHERE segment_id = ?", (rules[old_id], new_id))
+                decisions += self.connection.execute(
+                    "UPDATE decisions SET segment_id = ? WHERE segment_id = ?", (new_id, old_id)
+                ).rowcount
+                self.connection.execute("DELETE FROM segments WHERE segment_id = ?", (old_id,))
+                self.connection.execute("UPDATE segment_renames SET new_segment_id = ? WHERE new_segment_id = ?", (new_id, old_id))
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO segment_renames (old_segment_id, new_segment_id, rename_id) VALUES (?, ?, ?)",
+                    (old_id, new_id, rename_id),
+                )
+            decisions += self.connection.execute(
+                "UPDATE decisions SET new_code_id = ? WHERE new_code_id = ?", (new_code_id, old_code_id)
+            ).rowcount
+            if before_commit:
+                before_commit()
+        return RenameResult(len(moves), decisions, replaced)
+
+    def _clear_rename_targets(self, new_ids: list[str]) -> int:
+        """Pending suggestions already under a renamed segment's new id give way; decided ones block the rename."""
+        replaced = 0
+        for new_id in new_ids:
+            row = self.connection.execute(
+                f"SELECT segment_id, {_DECIDED} AS decided FROM segments WHERE segment_id = ?", (new_id,)
+            ).fetchone()
+            if row is None:
+                continue
+            if row["decided"]:
+                raise ProjectError(
+                    f"segment {new_id} already has the new code and a person decided on it; "
+                    "the project has decisions under both names, so they cannot be merged by a rename"
+                )
+            self.connection.execute("DELETE FROM segments WHERE segment_id = ?", (new_id,))
+            replaced += 1
+        return replaced
+
+    def _segment_columns(self) -> list[str]:
+        return [row["name"] for row in self.connection.execute("PRAGMA table_info(segments)")]
 
 
 # A segment is a person's once it has a decision, a non-pending status or a human origin.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,16 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
+def _permissions_for(path: Path) -> int:
+    """The file's own permissions when replacing it, else what a newly created file gets."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_file(path: Path, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """A file that appears under ``path`` only once it is complete, so a crash never leaves half a file."""
@@ -35,6 +46,7 @@ def atomic_file(path: Path, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
     try:
         with handle:
             yield handle
+        os.chmod(temporary, _permissions_for(path))  # the temporary file is private; the result should not be
         os.replace(temporary, path)
     except PermissionError:
         raise ProjectError(f"{path}: cannot write it; close it if a spreadsheet has it open, then run again") from None

@@ -1,0 +1,1 @@
+"""Readers for files other tools write: REFI-QDA codebooks and projects."""
