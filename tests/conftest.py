@@ -62,3 +62,14 @@ def code_text(write_file: Callable[..., Path]) -> Callable[..., tuple[Transcript
         return transcript, segments
 
     return run
+
+
+def run_cli(*args: str | Path) -> tuple[int, str, str]:
+    """Run ``ipl-coder`` with Typer's CliRunner: exit code, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from ipl_coder.cli import app
+
+    # Wide, so that table cells are not folded across lines the test reads.
+    result = CliRunner().invoke(app, [str(arg) for arg in args], env={"COLUMNS": "250"})
+    return result.exit_code, result.stdout, result.stderr

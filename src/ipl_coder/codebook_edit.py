@@ -94,9 +94,9 @@ class EditableCodebook:
         parent["codes"] = CommentedSeq([entry])
         give_following_lines(parent, following)
 
-    def detach(self, place: _Place) -> tuple[CommentedMap, list | None]:
-        """Take a code out of the tree, with its leading comment; comments around it stay in place."""
-        code, leading, leftover = remove_keeping_comments(place.siblings, place.index)
+    def detach(self, place: _Place, *, keep_leading: bool = False) -> tuple[CommentedMap, list | None]:
+        """Take a code out of the tree, with its leading comment unless ``keep_leading``; comments after it stay."""
+        code, leading, leftover = remove_keeping_comments(place.siblings, place.index, keep_leading=keep_leading)
         if place.parent is not None and not place.siblings:
             del place.parent["codes"]
             give_following_lines(place.parent, leftover)
@@ -249,7 +249,7 @@ def remove_code(path: Path, code_id: str, project_dir: Path | None = None, *, fo
                     "Pass --force to remove the code anyway: the decisions stay in the project"
                 )
             notes.append(f"The project keeps the decisions on it ({summary}).")
-    document.detach(place)
+    document.detach(place, keep_leading=True)
     removed = f"'{code_id}'" + (f" and its sub-codes {', '.join(family[1:])}" if len(family) > 1 else "")
     result = _finish(document, [f"Removed {removed}."])
     return EditResult(result.path, result.changes, project_changes=tuple(notes))

@@ -112,7 +112,7 @@ def append_keeping_comments(siblings: CommentedSeq, value: Any, leading: list[Co
     give_following_lines(siblings, following)
 
 
-def remove_keeping_comments(siblings: CommentedSeq, index: int) -> tuple[Any, list[CommentToken] | None, str]:
+def remove_keeping_comments(siblings: CommentedSeq, index: int, *, keep_leading: bool = False) -> tuple[Any, list[CommentToken] | None, str]:
     """Take out ``siblings[index]`` with its own leading comment; the comments after it stay where they were.
 
     Returns the item, its leading comment, and the following lines there was no
@@ -120,6 +120,10 @@ def remove_keeping_comments(siblings: CommentedSeq, index: int) -> tuple[Any, li
     """
     following = take_following_lines(siblings[index])
     leading = take_leading_comment(siblings, index)
+    if keep_leading and leading:
+        # ruamel may have made a comment about the previous item this one's leading comment: keep it in the file.
+        following = "".join(" " * token.column + token.value for token in leading) + following
+        leading = None
     removed = siblings[index]
     del siblings[index]
     if following and index > 0:
