@@ -36,7 +36,7 @@ def add_command(
     label: Annotated[str, typer.Option(metavar="TEXT", help="The name people see.", show_default=False)],
     parent: Annotated[Optional[str], typer.Option(metavar="ID", help="Make it a sub-code of this code.", show_default=False)] = None,
     definition: Annotated[Optional[str], typer.Option(metavar="TEXT", help="What the code means.", show_default=False)] = None,
-    color: Annotated[Optional[str], typer.Option(metavar="#RRGGBB", help="Its colour. [default: an unused one]", show_default=False)] = None,
+    color: Annotated[Optional[str], typer.Option(metavar="#RRGGBB", help="Its colour. \\[default: an unused one]", show_default=False)] = None,
     term: Annotated[Optional[list[str]], typer.Option("--term", metavar="TERM", help="A term that suggests it; repeat for several.",
                                                       show_default=False)] = None,  # fmt: skip
     verbose: VerboseOption = False,
@@ -63,7 +63,7 @@ def add_term_command(
                                                "Put a term in double quotes inside ('\"been there\"') to match it only as written.",
                                                show_default=False)],  # fmt: skip
     language: Annotated[Optional[str], typer.Option(metavar="LANG", help="Add them to the terms in this language, such as nb. "
-                                                    "[default: the codebook's language]", show_default=False)] = None,  # fmt: skip
+                                                    "\\[default: the codebook's language]", show_default=False)] = None,  # fmt: skip
     verbose: VerboseOption = False,
 ) -> None:
     """Add terms to a code; terms it already has are left as they are.
