@@ -215,3 +215,10 @@ def test_rename_that_cannot_write_the_codebook_changes_nothing_in_the_project(
         assert any(segment.code_id == "broker" for segment in store.segments())
         assert not any(segment.code_id == "go-between" for segment in store.segments())
         assert "broker" in {code.code_id for code in store.latest_codes()}
+
+
+def test_an_edit_keeps_the_file_permissions(commented: Path) -> None:
+    # The atomic write goes through a private temporary file; the codebook must not end up private too.
+    commented.chmod(0o644)
+    assert run_cli("codebook", "add-term", commented, "gamma", "six")[0] == 0
+    assert commented.stat().st_mode & 0o777 == 0o644
