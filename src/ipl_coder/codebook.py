@@ -66,6 +66,10 @@ class Rules:
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
 
+    @property
+    def has_rules(self) -> bool:
+        return bool(self.term_rule or self.pattern_rules or self.boolean_rules or self.near_rules)
+
 
 @dataclass(frozen=True)
 class Code:
@@ -95,6 +99,11 @@ class Code:
     @property
     def has_rules(self) -> bool:
         return bool(self.term_rule or self.pattern_rules or self.boolean_rules or self.near_rules)
+
+    @property
+    def has_rules_in_any_language(self) -> bool:
+        """Whether the machine can suggest this code at all; without, only people apply it."""
+        return self.has_rules or any(rules.has_rules for rules in self.translations.values())
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -133,7 +142,7 @@ class Codebook:
     @property
     def has_rules(self) -> bool:
         """Whether any code has a rule in any language: without one, nothing is ever suggested."""
-        return any(code.has_rules for language in self.languages for code in self.in_language(language).codes)
+        return any(code.has_rules_in_any_language for code in self.codes)
 
     @property
     def content_hash(self) -> str:

@@ -63,7 +63,7 @@ def diff_codebooks(old_path: Path, new_path: Path, project_dir: Path, out: Path 
         run = store.latest_run()
         if run is None:
             raise ProjectError(f"{project_dir}: nothing coded yet; run 'ipl-coder code' first")
-        count = len(store.transcripts())
+        count = len(store.transcript_languages())
         model = run.options.get("model")
         results: list[Found] = []
         skipped: dict[str, str] = {}

@@ -70,7 +70,7 @@ def _content_warnings(codebook: Codebook) -> list[LintWarning]:
             for view, view_code in zip(views, in_views):
                 if view_code.has_rules and not view_code.examples_match:
                     warn("no-examples", f"code '{code.code_id}' has rules in '{view.language}' but no '{view.language}' match examples")
-        if not code.child_ids and not any(view_code.has_rules for view_code in in_views):
+        if not code.child_ids and not code.has_rules_in_any_language:
             warn("no-rules", f"code '{code.code_id}' has no rules: it is never suggested, only people can apply it")
     return warnings
 
@@ -169,7 +169,7 @@ def _project_warnings(codebook: Codebook, project_dir: Path) -> tuple[list[LintW
         run = store.latest_run()
         current_hash = store.current_codebook_hash()
         segments = [segment for segment in store.segments() if segment.suggested and segment.origin == "machine"]
-        languages = {row.language or codebook.language for row in store.transcripts()}
+        languages = {language or codebook.language for language in store.transcript_languages().values()}
     notes = []
     if run is None:
         return [], (f"{project_dir}: no run yet, so there are no segments to check",)

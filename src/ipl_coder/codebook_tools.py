@@ -56,7 +56,7 @@ def summarize_codebook(path: Path) -> CodebookSummary:
     views = {language: codebook.in_language(language) for language in codebook.languages}
     rules = {language: sum(rule_count(code).rules for code in view.codes) for language, view in views.items()}
     examples = sum(len(code.examples_match) + len(code.examples_no_match) for view in views.values() for code in view.codes)
-    without = tuple(code.code_id for code in codebook.codes if not any(view.code(code.code_id).has_rules for view in views.values()))
+    without = tuple(code.code_id for code in codebook.codes if not code.has_rules_in_any_language)
     return CodebookSummary(
         path=path, name=codebook.name, version=codebook.version, languages=codebook.languages,
         codes=len(codebook.codes), sub_codes=sum(1 for code in codebook.codes if code.parent_id), rules=rules,

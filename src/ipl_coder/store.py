@@ -334,6 +334,11 @@ class ProjectStore:
             for row in rows
         ]  # fmt: skip
 
+    def transcript_languages(self) -> dict[str, str | None]:
+        """Each current transcript's language, by name, without reading the texts."""
+        rows = self.connection.execute("SELECT name, language FROM transcripts WHERE is_current = 1 ORDER BY name")
+        return {row["name"]: row["language"] for row in rows}
+
     def stored_transcripts(self) -> Iterator[Transcript]:
         """The current transcripts as they were coded, one at a time, to code them again without the files."""
         ids = [row["transcript_id"] for row in self.connection.execute(

@@ -45,7 +45,6 @@ def codebook_to_qdc(codebook: Codebook) -> bytes:
     root = etree.Element(f"{{{CODEBOOK_NAMESPACE}}}CodeBook", nsmap={None: CODEBOOK_NAMESPACE})
     root.set("origin", f"ipl-coder {__version__}")
     codes = etree.SubElement(root, f"{{{CODEBOOK_NAMESPACE}}}Codes")
-    views = [codebook.in_language(language) for language in codebook.languages]
     elements = {}
     for code in codebook.codes:
         parent = elements[code.parent_id] if code.parent_id else codes
@@ -53,7 +52,7 @@ def codebook_to_qdc(codebook: Codebook) -> bytes:
         element.set("guid", code_guid(code.code_id))
         element.set("name", code.label)
         # A folder of sub-codes that suggests nothing itself is not for coding.
-        codable = not code.child_ids or any(view.code(code.code_id).has_rules for view in views)
+        codable = not code.child_ids or code.has_rules_in_any_language
         element.set("isCodable", "true" if codable else "false")
         element.set("color", code.color)
         description = description_of(code)
