@@ -164,13 +164,13 @@ def test_remove_refuses_a_code_people_decided_on_unless_forced(decided_project: 
     codebook, project, _ = decided_project
     before = codebook.read_text(encoding="utf-8")
     exit_code, _, stderr = run_cli("codebook", "remove", codebook, "broker", "--project", project)
-    assert exit_code == 1 and "holds people's decisions on it ('broker': 1 decided segments, 2 decisions)" in stderr
+    assert exit_code == 1 and "holds people's decisions on it ('broker': 2 decided segments, 3 decisions)" in stderr
     assert codebook.read_text(encoding="utf-8") == before
     exit_code, stdout, _ = run_cli("codebook", "remove", codebook, "broker", "--project", project, "--force")
     assert exit_code == 0 and "The project keeps the decisions" in stdout
     assert "broker" not in {code.code_id for code in load_codebook(codebook).codes}
     with ProjectStore.open(project) as store:
-        assert store.human_work(["broker"])[0].decisions == 2  # nothing was lost
+        assert store.human_work(["broker"])[0].decisions == 3  # nothing was lost
 
 
 def test_rename_carries_segments_and_decisions_along(decided_project: tuple[Path, Path, dict[str, str]]) -> None:
@@ -178,12 +178,13 @@ def test_rename_carries_segments_and_decisions_along(decided_project: tuple[Path
     with ProjectStore.open(project) as store:
         broker_count = sum(1 for segment in store.segments() if segment.code_id == "broker")
     exit_code, stdout, _ = run_cli("codebook", "rename", codebook, "broker", "go-between", "--project", project)
-    assert exit_code == 0 and f"{broker_count} segments and 2 decisions now have 'go-between'" in stdout
+    # The accept, the recode to broker, and the broker code that recode added.
+    assert exit_code == 0 and f"{broker_count} segments and 3 decisions now have 'go-between'" in stdout
     assert "go-between" in {code.code_id for code in load_codebook(codebook).codes}
     with ProjectStore.open(project) as store:
         renamed = [segment for segment in store.segments() if segment.code_id == "go-between"]
         assert len(renamed) == broker_count and not any(segment.code_id == "broker" for segment in store.segments())
-        accepted = next(segment for segment in renamed if segment.status == "accepted")
+        accepted = next(segment for segment in renamed if segment.status == "accepted" and segment.origin == "machine")
         assert all(rule.startswith("go-between:") for rule in accepted.rules)
         history = store.decisions(accepted.segment_id)
         assert [(d.coder, d.decision, d.note) for d in history] == [("ana", "accept", "a clear bridge")]

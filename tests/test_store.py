@@ -57,11 +57,11 @@ def test_rerun_after_a_codebook_edit_keeps_every_decision(write_file: Callable[.
         by_text = {segment.text: segment for segment in store.segments()}
         store.record_decision(by_text["There was hope."].segment_id, "ana", "accept", note="clear case")
         store.record_decision(by_text["The team was kind."].segment_id, "ola", "reject")
-        store.record_decision(by_text["The team changed."].segment_id, "ola", "recode", new_code_id="change")
+        store.record_decision(by_text["The team changed."].segment_id, "ola", "recode", new_code_id="hope")
 
     edited = CODEBOOK.replace("terms: [hope]", "terms: [kind]")  # drops the rule behind an accepted segment
     result = code_transcripts([transcript], write_file("v2.yaml", edited), project)
-    assert result.coded[0].kept_decided == 3
+    assert result.coded[0].kept_decided == 4  # three decided, and the hope code the recode added
 
     with ProjectStore.open(project) as store:
         rows = {(s.code_id, s.text): s for s in store.segments(statuses=None)}
@@ -73,8 +73,11 @@ def test_rerun_after_a_codebook_edit_keeps_every_decision(write_file: Callable[.
         assert rows[("team", "The team was kind.")].suggested  # still suggested, still rejected
         assert rows[("hope", "The team was kind.")].status == "pending"  # the new term's suggestion
         assert ("hope", "Hope again.") not in rows  # undecided and no longer suggested: gone
+        recoded_to = rows[("hope", "The team changed.")]
+        assert (recoded_to.origin, recoded_to.coder, recoded_to.status) == ("human", "ola", "accepted")
         counted = {(s.code_id, s.text) for s in store.segments(COUNTED_STATUSES)}
-        assert counted == {("hope", "There was hope."), ("hope", "The team was kind.")}  # not rejected nor recoded
+        # Neither the rejected nor the recoded suggestion counts; the recode's right code does.
+        assert counted == {("hope", "There was hope."), ("hope", "The team was kind."), ("hope", "The team changed.")}
 
 
 def test_an_edited_transcript_keeps_its_old_version_only_for_decisions(write_file: Callable[..., Path], tmp_path: Path) -> None:

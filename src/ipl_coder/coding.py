@@ -57,6 +57,11 @@ def segment_id_for(content_hash: str, code_id: str, start_char: int, end_char: i
     return hashlib.sha256(f"{content_hash}:{code_id}:{start_char}:{end_char}".encode()).hexdigest()[:16]
 
 
+def human_segment_id(content_hash: str, code_id: str, coder: str, start_char: int, end_char: int) -> str:
+    """A code a person added is theirs: never the id of a machine suggestion, nor of another coder's."""
+    return segment_id_for(content_hash, f"{code_id}@human:{coder}", start_char, end_char)
+
+
 class UnitLayout:
     """The sentences, turns and exchanges of one transcript, as character ranges."""
 

@@ -141,6 +141,31 @@ MIGRATIONS: tuple[str, ...] = (
         rename_id INTEGER NOT NULL REFERENCES code_renames (rename_id)
     );
     """,
+    # 4: review. People add codes (segments with origin 'human', owned by their coder),
+    # take decisions back with an 'undo' row, and a recode adds the right code as a
+    # part of the same decision. A segment's status and decided_by/decided_at are
+    # derived from the decisions still standing and refreshed with every decision.
+    """
+    ALTER TABLE segments ADD COLUMN coder TEXT;
+    ALTER TABLE segments ADD COLUMN decided_by TEXT;
+    ALTER TABLE segments ADD COLUMN decided_at TEXT;
+    ALTER TABLE decisions ADD COLUMN undoes_decision_id INTEGER REFERENCES decisions (decision_id);
+    ALTER TABLE decisions ADD COLUMN part_of_decision_id INTEGER REFERENCES decisions (decision_id);
+    ALTER TABLE decisions ADD COLUMN source TEXT;
+    CREATE INDEX decisions_by_coder ON decisions (coder, decision_id);
+    CREATE INDEX decisions_undone ON decisions (undoes_decision_id);
+    CREATE INDEX decisions_parts ON decisions (part_of_decision_id);
+    UPDATE segments SET decided_by = (SELECT coder FROM decisions d WHERE d.segment_id = segments.segment_id
+                                      AND d.decision != 'note' ORDER BY decision_id DESC LIMIT 1),
+                        decided_at = (SELECT decided_at FROM decisions d WHERE d.segment_id = segments.segment_id
+                                      AND d.decision != 'note' ORDER BY decision_id DESC LIMIT 1);
+    -- Decisions nobody has taken back: an undo takes back a decision and every part of it.
+    CREATE VIEW standing_decisions AS
+        SELECT d.* FROM decisions d
+        WHERE d.decision != 'undo'
+          AND NOT EXISTS (SELECT 1 FROM decisions u
+                          WHERE u.undoes_decision_id = d.decision_id OR u.undoes_decision_id = d.part_of_decision_id);
+    """,
 )
 
 

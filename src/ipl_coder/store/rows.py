@@ -1,0 +1,138 @@
+"""The store's rows as named, frozen objects: what every query returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    segment_id: str
+    transcript: str
+    code_id: str
+    start_char: int
+    end_char: int
+    speaker: str
+    turn_number: int | None
+    unit: str
+    text: str
+    matched: tuple[str, ...]
+    rules: tuple[str, ...]
+    origin: str
+    status: str
+    suggested: bool
+    timestamp: str | None = None  # start time of the segment's first turn
+    coder: str | None = None  # who added it, for a human segment
+    decided_by: str | None = None  # who made the latest decision still standing
+    decided_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    """One speaker of a current transcript, with how much they said."""
+
+    transcript: str
+    speaker: str
+    role: str
+    turns: int
+    words: int
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code_id: str
+    parent_id: str | None
+    label: str
+    color: str
+    position: int
+
+
+@dataclass(frozen=True)
+class TranscriptRow:
+    transcript_id: int
+    name: str
+    content_hash: str
+    text: str
+    language: str | None
+    attributes: dict[str, str]  # from the transcript's front matter
+    speaker_attributes: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: int
+    started_at: str
+    codebook_version_id: int
+    codebook_hash: str
+    pipeline: str
+    unit: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    segment_id: str
+    coder: str
+    decision: str  # accept, reject, recode, add, note or undo
+    new_code_id: str | None
+    note: str | None
+    decided_at: str
+    decision_id: int = 0
+    source: str | None = None  # "review", or the sheet and row it came from
+    undoes_decision_id: int | None = None
+    part_of_decision_id: int | None = None  # the recode that added this code
+
+
+@dataclass(frozen=True)
+class CoderView:
+    """Where one coder stands on one segment: their latest decision still standing, and their note."""
+
+    segment_id: str
+    decision: str | None  # accept, reject, recode or add; None if they only wrote a note
+    new_code_id: str | None
+    note: str | None
+    decided_at: str
+
+    @property
+    def status(self) -> str:
+        return {"accept": "accepted", "add": "accepted", "reject": "rejected", "recode": "recoded"}.get(
+            self.decision or "", "pending"
+        )
+
+
+@dataclass(frozen=True)
+class CoderSummary:
+    coder: str
+    decisions: int  # decisions still standing, notes included
+    segments: int  # segments they decided on or added
+    first_at: str
+    last_at: str
+
+
+@dataclass(frozen=True)
+class StoredCodebook:
+    yaml_text: str
+    source_path: str
+
+
+@dataclass(frozen=True)
+class HumanWork:
+    """What people did with one code: the reason not to drop it from a codebook lightly."""
+
+    code_id: str
+    decided_segments: int  # segments of the code a person decided on or added
+    decisions: int  # decisions on those segments, and recodes to the code
+
+
+@dataclass(frozen=True)
+class RenameResult:
+    segments: int
+    decisions: int
+    replaced_suggestions: int  # pending suggestions already under the new id, replaced by the renamed segments
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    suggested: int  # segments the run suggested for this transcript
+    kept_decided: int  # segments a person decided, kept whatever the run said
