@@ -105,12 +105,14 @@ def _register() -> None:
     from ipl_coder.cli import codebook_edit, codebook_exchange  # noqa: F401 - they add their commands to codebook_app
     from ipl_coder.cli.codebook import codebook_app
     from ipl_coder.cli.freq import freq_command
+    from ipl_coder.cli.review import review_app
     from ipl_coder.cli.transcripts import transcripts_app
 
     app.command("code", no_args_is_help=True)(code_command)
     app.command("freq", no_args_is_help=True)(freq_command)
     app.add_typer(transcripts_app, name="transcripts")
     app.add_typer(codebook_app, name="codebook")
+    app.add_typer(review_app, name="review")
 
 
 _register()
