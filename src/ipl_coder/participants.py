@@ -14,8 +14,6 @@ Each participant-role speaker becomes a :class:`Person`: the unit that
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,50 +85,9 @@ def matches(key: str, transcript_name: str) -> bool:
 
 def load_participants(path: Path) -> ParticipantTable:
     """Read a participants CSV or XLSX file; raises :class:`InputError` naming the file and row."""
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise InputError(f"{path}: participants file not found; check the path")
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path)
-    elif suffix in (".csv", ".tsv", ".txt"):
-        rows = _csv_rows(path)
-    else:
-        raise InputError(f"{path}: a participants file must be .csv or .xlsx")
-    return _table(path, rows)
+    from ipl_coder.spreadsheets import read_rows
 
-
-def _csv_rows(path: Path) -> list[list[str]]:
-    from ipl_coder.transcripts.encoding import UndecodableError, decode_transcript_bytes
-
-    try:
-        text = decode_transcript_bytes(path.read_bytes()).text  # Excel saves CSV as Windows-1252
-    except UndecodableError as error:
-        raise InputError(f"{path}: {error}") from None
-    # Excel in Norway and much of Europe separates with ";".
-    delimiter = max(",;\t", key=text.split("\n", 1)[0].count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise InputError(f"{path}: cannot open this spreadsheet ({type(error).__name__}); save it again as .xlsx") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel stores 29 as 29.0
-    return str(value).strip()
+    return _table(path, read_rows(path, "participants file"))
 
 
 def _table(path: Path, rows: list[list[str]]) -> ParticipantTable:

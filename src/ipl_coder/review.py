@@ -14,7 +14,7 @@ import getpass
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,10 +86,10 @@ class ReviewSession:
         self.guides = _guides(codebook, store)
         unknown = [code_id for code_id in scope.code_ids if code_id not in self.guides]
         if unknown:
-            raise InputError(f"no code '{unknown[0]}' in the project's codebook{_did_you_mean(unknown[0], self.guides)}")
+            raise InputError(f"no code '{unknown[0]}' in the project's codebook{did_you_mean(unknown[0], self.guides)}")
         if scope.transcript is not None and store.transcript(scope.transcript) is None:
             names = [row.name for row in store.transcripts()]
-            raise InputError(f"no transcript '{scope.transcript}' in the project{_did_you_mean(scope.transcript, names)}")
+            raise InputError(f"no transcript '{scope.transcript}' in the project{did_you_mean(scope.transcript, names)}")
         wanted = _with_sub_codes(scope.code_ids, codebook) if scope.code_ids else None
         self.segments = {
             segment.segment_id: segment
@@ -189,7 +189,7 @@ class ReviewSession:
                   if code.code_id.casefold().startswith(answer.casefold()) or code.label.casefold().startswith(answer.casefold())]  # fmt: skip
         if answer and len(starts) == 1:
             return starts[0]
-        hint = f"; it could be {', '.join(starts[:5])}" if starts else _did_you_mean(answer, self.guides)
+        hint = f"; it could be {', '.join(starts[:5])}" if starts else did_you_mean(answer, self.guides)
         raise InputError(f"no code '{answer}'{hint}")
 
     def _decide(self, decision: str, *, new_code_id: str | None = None, note: str | None = None) -> str:
@@ -276,8 +276,8 @@ def _shorten(text: str, width: int = 60, *, from_end: bool = False) -> str:
     return "…" + text[-width + 1 :] if from_end else text[: width - 1] + "…"
 
 
-def _did_you_mean(name: str, known: object) -> str:
-    guess = difflib.get_close_matches(name, list(known), n=1)  # type: ignore[call-overload]
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    guess = difflib.get_close_matches(name, list(known), n=1)
     return f"; did you mean '{guess[0]}'?" if guess else ""
 
 

@@ -102,7 +102,7 @@ def _global_options(
 
 def _register() -> None:
     from ipl_coder.cli.code import code_command
-    from ipl_coder.cli import codebook_edit, codebook_exchange  # noqa: F401 - they add their commands to codebook_app
+    from ipl_coder.cli import codebook_edit, codebook_exchange, review_sheet  # noqa: F401 - they add commands to their groups
     from ipl_coder.cli.codebook import codebook_app
     from ipl_coder.cli.freq import freq_command
     from ipl_coder.cli.review import review_app

@@ -34,18 +34,16 @@ def _permissions_for(path: Path) -> int:
 
 
 @contextmanager
-def atomic_file(path: Path, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """A file that appears under ``path`` only once it is complete, so a crash never leaves half a file."""
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path to write ``path``'s new content to; it takes ``path``'s place only once complete."""
     try:
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding=encoding, newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
-        )
+        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix, delete=False)
     except OSError as error:
         raise ProjectError(f"{path.parent}: cannot write there: {error.strerror}") from None
+    handle.close()
     temporary = Path(handle.name)
     try:
-        with handle:
-            yield handle
+        yield temporary
         os.chmod(temporary, _permissions_for(path))  # the temporary file is private; the result should not be
         os.replace(temporary, path)
     except PermissionError:
@@ -54,3 +52,10 @@ def atomic_file(path: Path, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
         raise ProjectError(f"{path}: cannot write it: {error.strerror}") from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_file(path: Path, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """A file that appears under ``path`` only once it is complete, so a crash never leaves half a file."""
+    with atomic_path(path) as temporary, temporary.open("w", encoding=encoding, newline="") as handle:
+        yield handle
