@@ -35,6 +35,7 @@ class CodeOptions:
     interviewer_labels: tuple[str, ...] = ()  # added to the built-in interviewer labels
     jobs: int = 0  # worker processes; 0 means one per core
     participants: Path | None = None  # a CSV or XLSX register of who is in each transcript
+    statuses: tuple[str, ...] = COUNTED_STATUSES  # which segments the exports count
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ def code_transcripts(
         run_id = store.start_run(
             store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, options.unit,
             {"interviewer_labels": list(options.interviewer_labels), "model": options.model,
-             "participants": str(options.participants) if options.participants else None},
+             "participants": str(options.participants) if options.participants else None,
+             "statuses": list(options.statuses)},
         )  # fmt: skip
         coded: list[CodedTranscript] = []
         skipped: list[SkippedFile] = []
@@ -162,12 +164,12 @@ def code_transcripts(
         store.finish_run(run_id, coded=len(coded), skipped=len(skipped),
                          segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
         notes = register_mismatches(new_register, [row.name for row in store.transcripts()]) if new_register else []
-        exports = write_project_exports(store, project_dir, COUNTED_STATUSES)
+        exports = write_project_exports(store, project_dir, options.statuses)
     return CodeRunResult(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
         pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
         or pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
-        exports=exports.paths, seconds=time.perf_counter() - started, notes=tuple(notes),
+        exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses, notes=tuple(notes),
     )  # fmt: skip
 
 

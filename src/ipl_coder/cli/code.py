@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ipl_coder.cli import VerboseOption, error_console
+from ipl_coder.cli.freq import Status
 from ipl_coder.errors import InputError
 
 if TYPE_CHECKING:
@@ -81,6 +82,11 @@ def code_command(
             show_default=False,
         ),
     ] = None,
+    status: Annotated[
+        Optional[list[Status]],
+        typer.Option(metavar="STATUS", help="Count and export segments with this status; repeat for several, e.g. "
+                     "--status accepted for what people have confirmed. \\[default: pending and accepted]", show_default=False),
+    ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", metavar="", help="Exit with status 1 if any file was skipped (the others are still coded).")
     ] = False,
@@ -114,6 +120,9 @@ def code_command(
 
     • [bold]frequencies.csv[/] per code: segments, transcripts, and a column per transcript
 
+    The files hold pending and accepted segments unless --status says otherwise;
+    'ipl-coder review' and 'review import' rewrite them with the same choice.
+
     Running again (after editing the codebook, say) replaces the machine's pending
     suggestions. Segments a person has decided on are never deleted or changed.
 
@@ -131,9 +140,11 @@ def code_command(
       ipl-coder code "zoom/*.vtt" -c ipl.yaml -p out --participants participants.xlsx --strict
     """
     from ipl_coder.project import CodeOptions, code_transcripts
+    from ipl_coder.store import COUNTED_STATUSES
 
     options = CodeOptions(
-        unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants
+        unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants,
+        statuses=tuple(item.value for item in status) if status else COUNTED_STATUSES,
     )
     show_progress = not quiet and not as_json
     if show_progress:

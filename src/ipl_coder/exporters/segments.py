@@ -18,7 +18,7 @@ from ipl_coder.store import SegmentRow
 
 SEGMENT_COLUMNS = (
     "segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end", "code", "label",
-    "unit", "matched", "rules", "text", "status", "origin", "suggested",
+    "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder", "decided_by", "decided_at",
 )  # fmt: skip
 
 
@@ -42,6 +42,9 @@ def segment_record(segment: SegmentRow, labels: Mapping[str, str], people: Peopl
         "status": segment.status,
         "origin": segment.origin,
         "suggested": segment.suggested,
+        "coder": segment.coder or "",  # who added it, for a code a person added
+        "decided_by": segment.decided_by or "",
+        "decided_at": segment.decided_at or "",
     }
     attributes = person.attributes if person else people.transcript_attributes.get(segment.transcript, {})
     for name in people.attribute_names:

@@ -118,6 +118,11 @@ class _SheetReader:
         current_code = view.new_code_id if view and current == "recode" else None
         changes_decision = decision is not None and (decision, new_code) != (current, current_code)
         changes_note = bool(note) and note != (view.note if view else None)
+        if changes_decision and view and view.decision and "decided_at" in row and row["decided_at"] != view.decided_at:
+            raise InputError(
+                f"{coder} decided '{current}' on this segment at {view.decided_at}, after this sheet was exported; "
+                "export a fresh sheet so no decision is overwritten unseen"
+            )
         source = f"sheet {self.path.name} row {number}"
         if decision is not None and changes_decision:
             change = f"recode → {new_code}" if decision == "recode" else decision

@@ -214,7 +214,7 @@ class DecisionQueries:
                 decision=before.decision if is_note and before else (None if is_note else row["decision"]),
                 new_code_id=before.new_code_id if is_note and before else row["new_code_id"],
                 note=row["note"] or (before.note if before else None),
-                decided_at=row["decided_at"],
+                decided_at=before.decided_at if is_note and before else row["decided_at"],  # a note is not a decision
             )
         return views
 
