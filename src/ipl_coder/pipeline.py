@@ -141,6 +141,20 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
     return nlp, PipelineInfo(name=name, spacy_version=spacy.__version__, language=language)
 
 
+def sentence_splitter(language: str) -> Language:
+    """Only the sentence splitting the default pipeline codes with: sentences as the coding unit sees them."""
+    import spacy
+
+    _register_components()
+    try:
+        nlp = spacy.blank(language)
+    except ImportError:
+        nlp = spacy.blank("xx")  # a language spaCy lacks still splits on punctuation
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe(SENTENCE_FIX, after="sentencizer")
+    return nlp
+
+
 def blank_pipeline_name(language: str) -> str:
     return f"blank:{language}+simplemma"
 

@@ -101,6 +101,7 @@ def _global_options(
 
 
 def _register() -> None:
+    from ipl_coder.cli.agreement import agreement_command
     from ipl_coder.cli.code import code_command
     from ipl_coder.cli import codebook_edit, codebook_exchange, review_sheet  # noqa: F401 - they add commands to their groups
     from ipl_coder.cli.codebook import codebook_app
@@ -113,6 +114,7 @@ def _register() -> None:
     app.add_typer(transcripts_app, name="transcripts")
     app.add_typer(codebook_app, name="codebook")
     app.add_typer(review_app, name="review")
+    app.command("agreement", no_args_is_help=True)(agreement_command)
 
 
 _register()

@@ -1,0 +1,123 @@
+"""``ipl-coder agreement``: how right the machine was, and how well two coders agree."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ipl_coder.cli import VerboseOption, error_console
+
+if TYPE_CHECKING:
+    from ipl_coder.agreement import AgreementResult
+
+
+class AgreementUnit(str, Enum):
+    sentence = "sentence"
+    segment = "segment"
+
+
+def agreement_command(
+    project: Annotated[
+        Path, typer.Option("--project", "-p", metavar="FOLDER", help="The project folder people reviewed in.", show_default=False)
+    ],
+    coders: Annotated[
+        Optional[str],
+        typer.Option(metavar="A,B", help="The coders to count, separated by commas; two of them are compared with "
+                     "each other. \\[default: everyone who has reviewed]", show_default=False),
+    ] = None,
+    unit: Annotated[
+        AgreementUnit,
+        typer.Option(help="What the two coders are compared on: each sentence × code (present or absent), "
+                     "or each suggestion both decided (accepted or not)."),
+    ] = AgreementUnit.sentence,
+    out: Annotated[
+        Optional[Path], typer.Option(metavar="FILE.csv", help="Also write every figure to this CSV file.", show_default=False)
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Report how right the machine's suggestions were, and how well two coders agree.
+
+    [bold]Machine against people[/], per code and per rule:
+
+    • [bold]precision[/]  of the suggestions people decided on, the share they accepted
+
+    • [bold]recall[/]     of the passages people gave the code (accepted suggestions, codes they
+      added, the right code of a recode), the share the machine suggested
+
+    • [bold]F1[/]         the two together; a rule with low precision needs narrowing
+
+    [bold]Between two coders[/] who reviewed the same material blind: percent
+    agreement, Cohen's kappa and Krippendorff's alpha, per code and over all
+    codes, on each sentence × code (present or absent) in the participants'
+    turns of the transcripts both worked in, or with --unit segment on each
+    suggestion both decided. Kappa and alpha are blank where they are undefined
+    (both coders said the same thing about everything). See docs/review.md.
+
+    [bold]Examples[/]
+
+      ipl-coder agreement --project my-project
+
+      ipl-coder agreement -p my-project --coders ana,ola --unit segment --out agreement.csv
+    """
+    from ipl_coder.agreement import compute_agreement, write_agreement_csv
+
+    chosen = [name.strip() for name in coders.split(",") if name.strip()] if coders else []
+    result = compute_agreement(project, chosen, unit.value)
+    for note in result.notes:
+        error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
+    console = Console(highlight=False)
+    _print_machine(console, result)
+    if result.pair:
+        _print_between(console, result)
+    if out is not None:
+        write_agreement_csv(out, result)
+        console.print(f"Wrote {escape(str(out))}")
+
+
+def _print_machine(console: Console, result: AgreementResult) -> None:
+    table = Table(title=f"Machine against people ({', '.join(result.coders)})", title_justify="left", box=box.SIMPLE_HEAD,
+                  caption="decided: suggestions people decided on; coded: passages people gave the code; "
+                  "found: of those, suggested by the machine", caption_justify="left", pad_edge=False)  # fmt: skip
+    # A rule is listed under its code, so its id loses the code's name: "role-peer:terms" shows as "  :terms".
+    names = [f"  :{row.rule_id.split(':', 1)[-1]}" if row.rule_id else row.code_id for row in result.machine]
+    table.add_column("code / rule", overflow="fold")  # folds; the figures never do
+    for heading in ("decided", "accepted", "precision", "coded", "found", "recall", "F1"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for name, row in zip(names, result.machine):
+        style = "dim" if row.rule_id else None
+        table.add_row(escape(name), str(row.reviewed), str(row.accepted), _share(row.precision), str(row.people_coded),
+                      str(row.found), _share(row.recall), _share(row.f1), style=style)  # fmt: skip
+    console.print(table)
+
+
+def _print_between(console: Console, result: AgreementResult) -> None:
+    first, second = result.pair or ("", "")
+    table = Table(title=f"A = {first} and B = {second}, per {result.unit} × code", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    table.add_column("code", overflow="fold")
+    for heading in ("items", "both", "A only", "B only", "neither", "agree", "kappa", "alpha"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for index, row in enumerate(result.between):
+        cells = row.cells
+        table.add_row(escape(row.code_id or "all codes"), f"{row.items:,}", f"{cells[(1, 1)]:,}", f"{cells[(1, 0)]:,}",
+                      f"{cells[(0, 1)]:,}", f"{cells[(0, 0)]:,}", _share(row.percent), _figure(row.kappa), _figure(row.alpha),
+                      end_section=index == len(result.between) - 2)  # the overall row stands apart  # fmt: skip
+    console.print(table)
+    what = "sentences (each × code) in participants' turns" if result.unit == "sentence" else "suggestions both decided"
+    console.print(f"Unit: {result.unit}. Compared {result.units_compared:,} {what} in "
+                  f"{result.transcripts_compared} transcript{'s' if result.transcripts_compared != 1 else ''}.")  # fmt: skip
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
