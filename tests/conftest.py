@@ -64,12 +64,29 @@ def code_text(write_file: Callable[..., Path]) -> Callable[..., tuple[Transcript
     return run
 
 
-def run_cli(*args: str | Path) -> tuple[int, str, str]:
-    """Run ``ipl-coder`` with Typer's CliRunner: exit code, stdout, stderr."""
+def run_cli(*args: str | Path, keys: str | None = None) -> tuple[int, str, str]:
+    """Run ``ipl-coder`` with Typer's CliRunner: exit code, stdout, stderr. ``keys`` is typed at it, key by key."""
     from typer.testing import CliRunner
 
     from ipl_coder.cli import app
 
     # Wide, so that table cells are not folded across lines the test reads.
-    result = CliRunner().invoke(app, [str(arg) for arg in args], env={"COLUMNS": "250"})
+    result = CliRunner().invoke(app, [str(arg) for arg in args], input=keys, env={"COLUMNS": "250"})
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="session")
+def coded_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The samples coded with ipl.yaml once; copy it with ``fresh_project`` before changing it."""
+    project = tmp_path_factory.mktemp("coded") / "project"
+    exit_code, _, stderr = run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "1")
+    assert exit_code == 0, stderr
+    return project
+
+
+@pytest.fixture
+def fresh_project(coded_samples: Path, tmp_path: Path) -> Path:
+    """A private copy of the coded samples, for a test to review in."""
+    import shutil
+
+    return Path(shutil.copytree(coded_samples, tmp_path / "project"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ipl_coder.errors import InputError
-from ipl_coder.exporters.frequencies import CodeTree, write_group_frequencies_csv
+from ipl_coder.exporters.frequencies import CodeTree, one_per_passage, write_group_frequencies_csv
 from ipl_coder.participants import PeopleIndex, build_people_index
 from ipl_coder.store import COUNTED_STATUSES, CodeRow, ProjectStore
 
@@ -72,7 +72,7 @@ def group_frequencies(project_dir: Path, by: Sequence[str] = (), statuses: Seque
         with_code: dict[tuple[str, Group], set[str]] = defaultdict(set)
         tree = CodeTree(codes)
         uncounted = 0
-        for segment in store.segments(statuses):
+        for segment in one_per_passage(store.segments(statuses)):
             person = people.person_for(segment.transcript, segment.speaker)
             if person is None:
                 uncounted += 1  # the interviewer's words belong to no participant group

@@ -46,11 +46,21 @@ class CodeTree:
         return sum(1 for _ in self.with_ancestors(code_id)) - 1
 
 
+def one_per_passage(segments: Iterable[SegmentRow]) -> Iterator[SegmentRow]:
+    """Segments in store order, a passage two coders each gave the same code counted once."""
+    last: tuple[str, str, int, int] | None = None
+    for segment in segments:
+        key = (segment.transcript, segment.code_id, segment.start_char, segment.end_char)
+        if key != last:
+            yield segment
+        last = key
+
+
 def code_frequencies(codes: Sequence[CodeRow], segments: Iterable[SegmentRow]) -> list[CodeFrequency]:
     """One row per code, in codebook order; codes only found in segments come last."""
     tree = CodeTree(codes)
     counts: dict[str, Counter[str]] = {code.code_id: Counter() for code in codes}
-    for segment in segments:
+    for segment in one_per_passage(segments):
         for code_id in tree.with_ancestors(segment.code_id):
             counts.setdefault(code_id, Counter())[segment.transcript] += 1
     labels = {code.code_id: code.label for code in codes}

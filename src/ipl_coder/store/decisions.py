@@ -117,12 +117,15 @@ class DecisionQueries:
 
     def _code_passage(self, decision: NewDecision, transcript_id: int, passage: Passage, unit: str,
                       part_of: int | None) -> RecordedDecision:  # fmt: skip
-        """Give the passage the code: accept the segment already there, else add the coder's own."""
+        """Give the passage the code: accept the suggestion (or the coder's own code) there, else add the coder's own.
+
+        Another coder's code on the same passage is left alone: each coder's codes are their own.
+        """
         code_id = decision.new_code_id or ""
         there = self.connection.execute(
             "SELECT segment_id FROM segments WHERE transcript_id = ? AND code_id = ? AND start_char = ? AND end_char = ?"
-            " AND status != ? ORDER BY origin = 'human', segment_id LIMIT 1",
-            (transcript_id, code_id, passage.start_char, passage.end_char, WITHDRAWN),
+            " AND status != ? AND (origin = 'machine' OR coder = ?) ORDER BY origin = 'human' LIMIT 1",
+            (transcript_id, code_id, passage.start_char, passage.end_char, WITHDRAWN, decision.coder.strip()),
         ).fetchone()  # fmt: skip
         added = False
         if there:
