@@ -142,3 +142,13 @@ def test_a_session_reports_progress_per_code(fresh_project: Path) -> None:
         assert (after.done, after.left) == (before.done + 1, before.left - 1)
         assert {code.code_id for code in after.per_code} == {"broker"}
         assert session.current() is not None and session.current().guide.definition  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("command", "phrase"),
+    [(("review",), "a accept"), (("review", "export"), "decision"), (("review", "import"), "all or nothing"),
+     (("agreement",), "Krippendorff's alpha")],
+)  # fmt: skip
+def test_every_review_command_explains_itself(command: tuple[str, ...], phrase: str) -> None:
+    exit_code, stdout, _ = run_cli(*command, "--help")
+    assert exit_code == 0 and phrase in stdout and "Example" in stdout

@@ -44,10 +44,7 @@ HELP = """[bold]a[/] accept: the code fits this passage
 [bold]u[/] undo: take back your last decision and show that segment again
 [bold]q[/] quit: every decision is already saved; next time you go on from here"""
 
-review_app = typer.Typer(
-    help="Review the machine's suggestions: one at a time in the terminal, or as a spreadsheet.",
-    rich_markup_mode="rich",
-)
+review_app = typer.Typer(rich_markup_mode="rich")  # its help is review_command's docstring
 ProjectOption = Annotated[
     Optional[Path], typer.Option("--project", "-p", metavar="FOLDER", help="The project folder 'ipl-coder code' wrote.", show_default=False)
 ]

@@ -1,0 +1,99 @@
+"""`ipl-coder agreement`: figures checked against ones worked out by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ipl_coder.agreement import cohen_kappa, compute_agreement, krippendorff_alpha
+from ipl_coder.project import code_transcripts
+from ipl_coder.store import NewDecision, Passage, ProjectStore
+
+from conftest import run_cli
+
+CODEBOOK = """
+codes:
+  - id: team
+    terms: [team]
+  - id: hope
+    terms: [hope]
+"""
+# Ten sentences, each suggested "team" once: ten segments to decide.
+TRANSCRIPT = "Interviewer: Tell me.\nP1: " + " ".join(f"The team met on day {day}." for day in range(1, 11)) + "\n"
+# Hand-made decisions: 1 accept, 0 reject.
+ANA = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0]
+OLA = [1, 1, 1, 1, 0, 0, 1, 0, 0, 0]
+# By hand: agreement 7/10. Kappa: chance = 0.6 x 0.5 + 0.4 x 0.5 = 0.5, so (0.7 - 0.5) / (1 - 0.5) = 0.4.
+# Alpha (nominal, two coders): 20 values, 11 ones and 9 zeros; 3 units disagree, giving 6 off-diagonal
+# coincidences; alpha = 1 - (20 - 1) x 6 / (2 x 11 x 9) = 1 - 114/198.
+KAPPA = 0.4
+ALPHA = 1 - 114 / 198
+
+
+@pytest.fixture
+def double_coded(write_file: Callable[..., Path], tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    code_transcripts([write_file("t1.txt", TRANSCRIPT)], write_file("cb.yaml", CODEBOOK), project)
+    with ProjectStore.open(project) as store:
+        segments = [s for s in store.segments() if s.code_id == "team"]
+        assert len(segments) == 10
+        for coder, values in (("ana", ANA), ("ola", OLA)):
+            store.record_decisions([NewDecision(coder, "accept" if value else "reject", s.segment_id)
+                                    for s, value in zip(segments, values)])  # fmt: skip
+    return project
+
+
+def test_kappa_and_alpha_are_the_figures_worked_out_by_hand() -> None:
+    assert cohen_kappa(ANA, OLA) == pytest.approx(KAPPA)
+    assert krippendorff_alpha(ANA, OLA) == pytest.approx(ALPHA)
+    assert cohen_kappa([1, 1], [1, 1]) is None and krippendorff_alpha([1, 1], [1, 1]) is None  # undefined, not 0 or 1
+
+
+def test_two_coders_per_segment(double_coded: Path, tmp_path: Path) -> None:
+    result = compute_agreement(double_coded, ["ana", "ola"], "segment")
+    overall = result.between[-1]
+    assert (overall.code_id, overall.items, overall.percent) == ("", 10, pytest.approx(0.7))
+    assert overall.kappa == pytest.approx(KAPPA) and overall.alpha == pytest.approx(ALPHA)
+    assert overall.cells == {(1, 1): 4, (1, 0): 2, (0, 1): 1, (0, 0): 3}
+    team = next(row for row in result.machine if (row.code_id, row.rule_id) == ("team", ""))
+    # 20 decisions, 6 + 5 accepted; every accepted passage was a suggestion, so recall is 1.
+    assert (team.reviewed, team.accepted, team.people_coded, team.found) == (20, 11, 11, 11)
+    assert team.precision == pytest.approx(0.55) and team.recall == 1 and team.f1 == pytest.approx(2 * 0.55 / 1.55)
+    out = tmp_path / "agreement.csv"
+    exit_code, stdout, _ = run_cli("agreement", "-p", double_coded, "--unit", "segment", "--out", out)
+    assert exit_code == 0 and "Compared 10 suggestions both decided in 1 transcript" in stdout
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    overall_row = next(row for row in rows if row["code"] == "all codes")
+    assert (overall_row["part"], overall_row["kappa"], overall_row["alpha"]) == ("ana vs ola", "0.400", f"{ALPHA:.3f}")
+    assert next(row for row in rows if row["rule"] == "team:terms")["precision"] == "0.550"
+
+
+def test_two_coders_per_sentence_count_added_codes(double_coded: Path) -> None:
+    with ProjectStore.open(double_coded) as store:
+        text = store.transcripts()[0].text
+        start = text.index("The team met on day 3.")
+        # ola also codes "hope" on sentence 3, which nobody else does; the machine never suggested it.
+        store.record_decisions([NewDecision("ola", "add", new_code_id="hope", passage=Passage("t1", start, start + 10))])
+    result = compute_agreement(double_coded, ["ana", "ola"], "sentence")
+    assert result.units_compared == 10 and result.transcripts_compared == 1
+    by_code = {row.code_id: row for row in result.between}
+    assert by_code["team"].cells == {(1, 1): 4, (1, 0): 2, (0, 1): 1, (0, 0): 3}
+    assert by_code["hope"].cells == {(0, 1): 1, (0, 0): 9}
+    assert by_code[""].items == 20
+    hope = next(row for row in result.machine if (row.code_id, row.rule_id) == ("hope", ""))
+    assert (hope.people_coded, hope.found, hope.recall) == (1, 0, 0)
+
+
+def test_agreement_says_what_it_cannot_do(double_coded: Path, write_file: Callable[..., Path], tmp_path: Path) -> None:
+    exit_code, _, stderr = run_cli("agreement", "-p", double_coded, "--coders", "ana,kari")
+    assert exit_code == 1 and "no decisions by 'kari'" in stderr and "ana, ola" in stderr
+    exit_code, stdout, stderr = run_cli("agreement", "-p", double_coded, "--coders", "ana")
+    assert exit_code == 0 and "agreement between coders needs two" in stderr and "Machine against people (ana)" in stdout
+    empty = tmp_path / "empty"
+    code_transcripts([write_file("t2.txt", TRANSCRIPT)], write_file("cb2.yaml", CODEBOOK), empty)
+    exit_code, _, stderr = run_cli("agreement", "-p", empty)
+    assert exit_code == 1 and "nobody has reviewed anything yet" in stderr
