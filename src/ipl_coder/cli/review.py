@@ -169,6 +169,8 @@ def _act(key: str, session: ReviewSession, console: Console) -> str:
 
 def _show(console: Console, session: ReviewSession, item: ReviewItem, message: str) -> None:
     segment, guide = item.segment, item.guide
+    if console.is_terminal:
+        console.clear()  # one segment per screen; the outcome of the last key is the first line
     progress = session.progress()
     of_code = next((code for code in progress.per_code if code.code_id == segment.code_id), None)
     code_progress = f" · {segment.code_id}: {of_code.done} done, {of_code.left} left" if of_code else ""
