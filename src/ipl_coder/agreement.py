@@ -26,6 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -72,19 +73,19 @@ class CoderAgreement:
     def items(self) -> int:
         return len(self.first)
 
-    @property
+    @cached_property
     def cells(self) -> Counter[tuple[int, int]]:
         return Counter(zip(self.first, self.second))
 
-    @property
+    @cached_property
     def percent(self) -> float | None:
         return sum(a == b for a, b in zip(self.first, self.second)) / self.items if self.items else None
 
-    @property
+    @cached_property
     def kappa(self) -> float | None:
         return cohen_kappa(self.first, self.second)
 
-    @property
+    @cached_property
     def alpha(self) -> float | None:
         return krippendorff_alpha(self.first, self.second)
 
@@ -234,7 +235,9 @@ def _sentences(store: ProjectStore, transcripts: Sequence[str]) -> dict[str, lis
         if row is None:
             continue
         language = row.language or "en"
-        nlp = splitters.setdefault(language, sentence_splitter(language))
+        if language not in splitters:
+            splitters[language] = sentence_splitter(language)
+        nlp = splitters[language]
         turns = [turn for turn in store.turns(row.transcript_id) if turn.role != "interviewer"]
         bounds = []
         for doc, turn in nlp.pipe(((row.text[turn.start_char : turn.end_char], turn) for turn in turns), as_tuples=True):
