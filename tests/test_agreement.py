@@ -97,3 +97,19 @@ def test_agreement_says_what_it_cannot_do(double_coded: Path, write_file: Callab
     code_transcripts([write_file("t2.txt", TRANSCRIPT)], write_file("cb2.yaml", CODEBOOK), empty)
     exit_code, _, stderr = run_cli("agreement", "-p", empty)
     assert exit_code == 1 and "nobody has reviewed anything yet" in stderr
+
+
+def test_sentences_are_split_with_one_pipeline_per_language(double_coded: Path, write_file: Callable[..., Path],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Building a pipeline per transcript made agreement 3x slower on a large corpus."""
+    import ipl_coder.pipeline
+
+    code_transcripts([write_file("t3.txt", TRANSCRIPT.replace("day", "week"))], write_file("cb.yaml", CODEBOOK), double_coded)
+    with ProjectStore.open(double_coded) as store:
+        for coder in ("ana", "ola"):
+            store.record_decision(next(store.segments(transcript="t3")).segment_id, coder, "accept")
+    built: list[str] = []
+    real = ipl_coder.pipeline.sentence_splitter
+    monkeypatch.setattr(ipl_coder.pipeline, "sentence_splitter", lambda language: built.append(language) or real(language))
+    result = compute_agreement(double_coded, ["ana", "ola"], "sentence")
+    assert result.transcripts_compared == 2 and built == ["en"]
