@@ -53,19 +53,22 @@ CoderOption = Annotated[
     typer.Option(metavar="NAME", help="Who is reviewing. \\[default: $IPL_CODER_CODER, else your user name]", show_default=False),
 ]
 
+CodeFilterOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--code", metavar="ID", help="Only this code and its sub-codes; repeat for several.", show_default=False),
+]
+TranscriptFilterOption = Annotated[
+    Optional[str], typer.Option(metavar="NAME", help="Only this transcript (its name without suffix).", show_default=False)
+]
+
 
 @review_app.callback(invoke_without_command=True)
 def review_command(
     ctx: typer.Context,
     project: ProjectOption = None,
     coder: CoderOption = None,
-    code: Annotated[
-        Optional[list[str]],
-        typer.Option("--code", metavar="ID", help="Review only this code and its sub-codes; repeat for several.", show_default=False),
-    ] = None,
-    transcript: Annotated[
-        Optional[str], typer.Option(metavar="NAME", help="Review only this transcript (its name without suffix).", show_default=False)
-    ] = None,
+    code: CodeFilterOption = None,
+    transcript: TranscriptFilterOption = None,
     status: Annotated[
         Optional[list[CoderStatus]],
         typer.Option(metavar="STATUS", help="Review segments with this status of yours, to revisit them; repeat for several. "

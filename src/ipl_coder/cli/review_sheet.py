@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ipl_coder.cli import VerboseOption
-from ipl_coder.cli.review import CoderOption, CoderStatus, review_app
+from ipl_coder.cli.review import CodeFilterOption, CoderOption, CoderStatus, TranscriptFilterOption, review_app
 
 SHOWN_CHANGES = 40  # rows of changes listed before a summary takes over
 
@@ -23,10 +23,8 @@ def export_command(
         Path, typer.Option("--out", "-o", metavar="FILE.xlsx|FILE.csv", help="The sheet to write: .xlsx, or .csv.", show_default=False)
     ],
     coder: CoderOption = None,
-    code: Annotated[
-        Optional[list[str]], typer.Option("--code", metavar="ID", help="Only this code and its sub-codes; repeat for several.", show_default=False)
-    ] = None,
-    transcript: Annotated[Optional[str], typer.Option(metavar="NAME", help="Only this transcript.", show_default=False)] = None,
+    code: CodeFilterOption = None,
+    transcript: TranscriptFilterOption = None,
     status: Annotated[
         Optional[list[CoderStatus]],
         typer.Option(metavar="STATUS", help="Only segments with this status of the coder's; repeat for several. "
