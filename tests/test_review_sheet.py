@@ -206,6 +206,8 @@ def test_a_sheet_from_before_a_rename_still_finds_its_rows(fresh_project: Path, 
 def test_review_sheet_input_errors(fresh_project: Path, tmp_path: Path) -> None:
     exit_code, _, stderr = run_cli("review", "export", "-p", fresh_project, "-o", tmp_path / "r.ods")
     assert exit_code == 1 and "must be .xlsx or .csv" in stderr
+    exit_code, _, stderr = run_cli("review", "export", "-p", fresh_project, "-o", tmp_path / "r.csv", "--code", "brokr")
+    assert exit_code == 1 and "did you mean 'broker'" in stderr and not (tmp_path / "r.csv").exists()
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     exit_code, _, stderr = run_cli("review", "import", empty, "-p", fresh_project)

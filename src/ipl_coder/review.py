@@ -90,7 +90,7 @@ class ReviewSession:
         if scope.transcript is not None and store.transcript(scope.transcript) is None:
             names = [row.name for row in store.transcripts()]
             raise InputError(f"no transcript '{scope.transcript}' in the project{did_you_mean(scope.transcript, names)}")
-        wanted = _with_sub_codes(scope.code_ids, codebook) if scope.code_ids else None
+        wanted = with_sub_codes(scope.code_ids, codebook) if scope.code_ids else None
         self.segments = {
             segment.segment_id: segment
             for segment in store.segments(None, origin="machine", transcript=scope.transcript)
@@ -232,11 +232,13 @@ def _guides(codebook: Codebook | None, store: ProjectStore) -> dict[str, CodeGui
     return {code.code_id: CodeGuide(code.code_id, code.label) for code in store.latest_codes()}
 
 
-def _with_sub_codes(code_ids: tuple[str, ...], codebook: Codebook | None) -> set[str]:
+def with_sub_codes(code_ids: tuple[str, ...], codebook: Codebook | None) -> set[str]:
+    """The codes and all their sub-codes (known only from the codebook)."""
     wanted = set(code_ids)
     if codebook is not None:
+        known = {code.code_id for code in codebook.codes}
         for code_id in code_ids:
-            wanted |= {code.code_id for code in codebook.descendants(code_id)}
+            wanted |= {code.code_id for code in codebook.descendants(code_id)} if code_id in known else set()
     return wanted
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ipl_coder.errors import InputError
 from ipl_coder.exporters.files import atomic_file, atomic_path, spreadsheet_safe
-from ipl_coder.review import ReviewScope, open_codebook
+from ipl_coder.review import ReviewScope, did_you_mean, open_codebook, with_sub_codes
 from ipl_coder.store import WITHDRAWN, CoderView, ProjectStore, SegmentRow
 
 SHEET_COLUMNS = (
@@ -56,7 +56,12 @@ def export_review_sheet(project_dir: Path, out: Path, coder: str, scope: ReviewS
         codebook = open_codebook(store)
         codes = [(code.code_id, code.label, code.definition) for code in codebook.codes] if codebook else \
             [(code.code_id, code.label, "") for code in store.latest_codes()]  # fmt: skip
-        rows = _rows(store, coder, scope, {code_id: label for code_id, label, _ in codes})
+        for code_id in scope.code_ids:
+            if code_id not in {known for known, _, _ in codes}:
+                raise InputError(f"no code '{code_id}' in the project's codebook{did_you_mean(code_id, [c for c, _, _ in codes])}")
+        if scope.transcript is not None and store.transcript(scope.transcript) is None:
+            raise InputError(f"no transcript '{scope.transcript}' in the project")
+        rows = _rows(store, coder, scope, {code_id: label for code_id, label, _ in codes}, with_sub_codes(scope.code_ids, codebook))
     if suffix == ".csv":
         _write_csv(out, coder, rows)
     else:
@@ -64,17 +69,13 @@ def export_review_sheet(project_dir: Path, out: Path, coder: str, scope: ReviewS
     return SheetExportResult(out, coder, len(rows), sum(1 for row in rows if row.view and row.view.decision))
 
 
-def _rows(store: ProjectStore, coder: str, scope: ReviewScope, labels: dict[str, str]) -> list[SheetRow]:
+def _rows(store: ProjectStore, coder: str, scope: ReviewScope, labels: dict[str, str], wanted: set[str]) -> list[SheetRow]:
+    """The coder's rows: every segment but codes taken back and other coders' own codes (hidden for a blind review)."""
     views = store.coder_views(coder)
-    wanted = set(scope.code_ids)
-    if wanted:
-        codebook = open_codebook(store)
-        for code_id in scope.code_ids:
-            wanted |= {code.code_id for code in codebook.descendants(code_id)} if codebook and code_id in labels else set()
     rows = []
     for segment in store.segments(None, transcript=scope.transcript):
         if segment.status == WITHDRAWN or (segment.origin == "human" and segment.segment_id not in views):
-            continue  # taken back, or another coder's own code: hidden for a blind review
+            continue
         view = views.get(segment.segment_id)
         status = view.status if view else "pending"
         if (wanted and segment.code_id not in wanted) or (scope.statuses and status not in scope.statuses):
