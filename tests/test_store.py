@@ -118,3 +118,21 @@ def test_identical_transcripts_under_two_names_are_skipped(write_file: Callable[
     assert [(skip.path.name, skip.reason) for skip in result.skipped] == [
         ("b.txt", "same text as transcript 'a' already in the project; skipped")
     ]
+
+
+def test_a_store_from_before_review_is_upgraded_with_who_decided(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "old.sqlite")
+    for version, script in enumerate(MIGRATIONS[:3], start=1):
+        connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    connection.executescript("""
+        INSERT INTO transcripts (transcript_id, name, content_hash, source_path, format, encoding, text, added_at)
+            VALUES (1, 't', 'h', 't.txt', 'text', 'utf-8', 'Hope.', 'then');
+        INSERT INTO segments (segment_id, transcript_id, code_id, start_char, end_char, speaker, unit, text, status, created_at)
+            VALUES ('s1', 1, 'hope', 0, 5, 'P1', 'sentence', 'Hope.', 'accepted', 'then');
+        INSERT INTO decisions (segment_id, coder, decision, decided_at) VALUES ('s1', 'ana', 'accept', '2026-01-01T00:00:00+00:00');
+        INSERT INTO decisions (segment_id, coder, decision, note, decided_at) VALUES ('s1', 'ola', 'note', 'hm', '2026-01-02T00:00:00+00:00');
+    """)
+    assert migrate(connection) == len(MIGRATIONS)
+    row = connection.execute("SELECT decided_by, decided_at FROM segments WHERE segment_id = 's1'").fetchone()
+    assert row == ("ana", "2026-01-01T00:00:00+00:00")  # a note is not a decision
+    assert connection.execute("SELECT COUNT(*) FROM standing_decisions").fetchone()[0] == 2

@@ -5,7 +5,7 @@
 renames. The schema itself is in :mod:`ipl_coder.migrations`.
 """
 
-from ipl_coder.store.core import COUNTED_STATUSES, STATUSES, STORE_FILENAME, ProjectStore
+from ipl_coder.store.core import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
 from ipl_coder.store.decisions import DECISION_STATUS, HUMAN_UNIT, WITHDRAWN, NewDecision, Passage, RecordedDecision
 from ipl_coder.store.rows import (
     CodeRow, CoderSummary, CoderView, DecisionRow, HumanWork, RenameResult, RunRow, SaveResult, SegmentRow,
@@ -13,7 +13,7 @@ from ipl_coder.store.rows import (
 )  # fmt: skip
 
 __all__ = [
-    "COUNTED_STATUSES", "DECISION_STATUS", "HUMAN_UNIT", "STATUSES", "STORE_FILENAME", "WITHDRAWN", "CodeRow",
+    "COUNTED_STATUSES", "DECISION_STATUS", "HUMAN_UNIT", "STORE_FILENAME", "WITHDRAWN", "CodeRow",
     "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "NewDecision", "Passage", "ProjectStore",
     "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentRow", "SpeakerRow", "StoredCodebook",
     "TranscriptRow",

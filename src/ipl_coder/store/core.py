@@ -27,7 +27,6 @@ from ipl_coder.transcripts import Transcript, Turn
 
 STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
-STATUSES = ("pending", "accepted", "rejected", "recoded")
 
 
 class ProjectStore(DecisionQueries, RenameQueries):
