@@ -86,7 +86,7 @@ def _rows(store: ProjectStore, coder: str, scope: ReviewScope, labels: dict[str,
 
 def _cells(row: SheetRow, coder: str) -> list[object]:
     segment, view = row.segment, row.view
-    decision = {"add": "accept"}.get(view.decision or "", view.decision or "") if view else ""
+    decision = (view.sheet_decision or "") if view else ""
     values: dict[str, object] = {
         "segment_id": segment.segment_id, "transcript": segment.transcript, "speaker": segment.speaker,
         "code": segment.code_id, "label": row.label, "text": segment.text, "decision": decision,

@@ -114,7 +114,7 @@ class _SheetReader:
         self.seen[(coder, segment.segment_id)] = number
         decision, new_code, note = self._decision(row), row.get("new_code") or None, row.get("note", "")
         view = self._view(coder, segment.segment_id)
-        current = {"add": "accept"}.get(view.decision or "", view.decision) if view else None
+        current = view.sheet_decision if view else None
         current_code = view.new_code_id if view and current == "recode" else None
         changes_decision = decision is not None and (decision, new_code) != (current, current_code)
         changes_note = bool(note) and note != (view.note if view else None)

@@ -100,6 +100,11 @@ class CoderView:
             self.decision or "", "pending"
         )
 
+    @property
+    def sheet_decision(self) -> str | None:
+        """The decision as a review sheet writes it: accept, reject or recode (adding a code is accepting it)."""
+        return "accept" if self.decision == "add" else self.decision
+
 
 @dataclass(frozen=True)
 class CoderSummary:
