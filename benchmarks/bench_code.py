@@ -28,7 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from ipl_coder.transcripts import count_words  # noqa: E402
-from ipl_coder.transcripts.reader import TranscriptFile, find_transcripts, read_transcript  # noqa: E402
+from ipl_coder.transcripts.reader import (  # noqa: E402
+    TranscriptFile,
+    find_transcripts,
+    read_transcript,
+)
 
 
 def sample_turns() -> list[tuple[str, str]]:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ipl_coder.codebook import Codebook, load_codebook
-from ipl_coder.coding import Segment, TranscriptCoder
-from ipl_coder.pipeline import build_pipeline
+from ipl_coder.codebook.model import Codebook
+from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.coding.coders import Segment, TranscriptCoder
+from ipl_coder.coding.pipeline import build_pipeline
 from ipl_coder.transcripts import Transcript
 from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
 

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from ipl_coder.agreement import cohen_kappa, compute_agreement, krippendorff_alpha
-from ipl_coder.project import code_transcripts
-from ipl_coder.store import NewDecision, Passage, ProjectStore
-
 from conftest import run_cli
+
+from ipl_coder.coding.project import code_transcripts
+from ipl_coder.review.agreement import (
+    cohen_kappa,
+    compute_agreement,
+    krippendorff_alpha,
+)
+from ipl_coder.store import NewDecision, Passage, ProjectStore
 
 CODEBOOK = """
 codes:
@@ -102,14 +105,14 @@ def test_agreement_says_what_it_cannot_do(double_coded: Path, write_file: Callab
 def test_sentences_are_split_with_one_pipeline_per_language(double_coded: Path, write_file: Callable[..., Path],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Building a pipeline per transcript made agreement 3x slower on a large corpus."""
-    import ipl_coder.pipeline
+    import ipl_coder.coding.pipeline
 
     code_transcripts([write_file("t3.txt", TRANSCRIPT.replace("day", "week"))], write_file("cb.yaml", CODEBOOK), double_coded)
     with ProjectStore.open(double_coded) as store:
         for coder in ("ana", "ola"):
             store.record_decision(next(store.segments(transcript="t3")).segment_id, coder, "accept")
     built: list[str] = []
-    real = ipl_coder.pipeline.sentence_splitter
-    monkeypatch.setattr(ipl_coder.pipeline, "sentence_splitter", lambda language: built.append(language) or real(language))
+    real = ipl_coder.coding.pipeline.sentence_splitter
+    monkeypatch.setattr(ipl_coder.coding.pipeline, "sentence_splitter", lambda language: built.append(language) or real(language))
     result = compute_agreement(double_coded, ["ana", "ola"], "sentence")
     assert result.transcripts_compared == 2 and built == ["en"]

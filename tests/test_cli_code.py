@@ -12,13 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import IPL_CODEBOOK, SAMPLES
 from typer.testing import CliRunner
 
 from ipl_coder.cli import app
-from ipl_coder.codebook import Codebook
+from ipl_coder.codebook.model import Codebook
 from ipl_coder.store import ProjectStore
-
-from conftest import IPL_CODEBOOK, SAMPLES
 
 runner = CliRunner()
 EXPORTS = ("segments.csv", "segments.jsonl", "frequencies.csv")

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from ipl_coder.codebook import Codebook, load_codebook
-from ipl_coder.coding import LanguageCoders
+from ipl_coder.codebook.examples import check_examples
+from ipl_coder.codebook.model import Codebook
+from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.coding.coders import LanguageCoders
 from ipl_coder.errors import CodebookError
-from ipl_coder.examples import check_examples
 
 SIX_CODES = ("role", "expertise", "perspective", "boundary", "broker", "socialization")
 

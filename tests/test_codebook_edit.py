@@ -7,12 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 
-from ipl_coder.codebook import load_codebook
+from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.errors import ProjectError
 from ipl_coder.store import ProjectStore
-
-from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 
 COMMENTED = """\
 # Top comment: why this codebook exists.
@@ -208,7 +207,7 @@ def test_rename_that_cannot_write_the_codebook_changes_nothing_in_the_project(
     def full_disk(path: Path, **_: object) -> None:
         raise ProjectError(f"{path}: cannot write it: No space left on device")
 
-    monkeypatch.setattr("ipl_coder.codebook_edit.atomic_file", full_disk)  # the disk, not the database, fails
+    monkeypatch.setattr("ipl_coder.codebook.edit.atomic_file", full_disk)  # the disk, not the database, fails
     exit_code, _, stderr = run_cli("codebook", "rename", codebook, "broker", "go-between", "--project", project)
     assert exit_code == 1 and "No space left on device" in stderr
     assert codebook.read_text(encoding="utf-8") == before

@@ -8,11 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from ipl_coder.codebook import load_codebook
-from ipl_coder.store import ProjectStore
-
 from conftest import IPL_CODEBOOK, ROOT, SAMPLES, run_cli
+
+from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.store import ProjectStore
 
 SHARED = ROOT.parent / "shared" / "refi-qda"
 NVIVO = SHARED / "samples" / "cproctor__qualitative-coding" / "nvivo_project.qdpx"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ipl_coder.coding import Segment, segment_id_for
+from ipl_coder.coding.coders import Segment
+from ipl_coder.store import segment_id_for
 from ipl_coder.transcripts import Transcript
 
 CodeText = Callable[..., tuple[Transcript, list[Segment]]]

@@ -10,7 +10,11 @@ from docx import Document
 
 from ipl_coder.errors import TranscriptError
 from ipl_coder.transcripts import INTERVIEWER, PARTICIPANT, Transcript
-from ipl_coder.transcripts.reader import TranscriptFile, find_transcripts, read_transcript
+from ipl_coder.transcripts.reader import (
+    TranscriptFile,
+    find_transcripts,
+    read_transcript,
+)
 
 I, P = INTERVIEWER, PARTICIPANT
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ipl_coder.codebook import Codebook
-from ipl_coder.coding import TranscriptCoder
-from ipl_coder.examples import example_transcript
-from ipl_coder.pipeline import is_exact, unquote
+from ipl_coder.codebook.examples import example_transcript
+from ipl_coder.codebook.model import Codebook
+from ipl_coder.coding.coders import TranscriptCoder
+from ipl_coder.coding.pipeline import is_exact, unquote
 
 # Inflected single-word terms whose lemma is wanted, each checked by hand.
 REVIEWED_LEMMAS = {"qualified": "qualify", "licensed": "license", "brokering": "broker", "firsthand": "firsthand"}

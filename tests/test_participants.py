@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from ipl_coder.codebook import load_codebook
+from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.errors import CodebookError, InputError
-from ipl_coder.languages import language_code
-from ipl_coder.participants import load_participants, matches, register_mismatches, resolve_people
+from ipl_coder.transcripts.languages import language_code
+from ipl_coder.transcripts.participants import (
+    load_participants,
+    matches,
+    register_mismatches,
+    resolve_people,
+)
 
 
 def test_excel_style_csv_with_semicolons_and_windows_1252(write_file: Callable[..., Path]) -> None:

@@ -6,11 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-
-from ipl_coder.review import CODER_VARIABLE, ReviewScope, coder_name, find_passage, open_review
-from ipl_coder.store import NewDecision, Passage, ProjectStore, SegmentRow
-
 from conftest import run_cli
+
+from ipl_coder.review.session import (
+    CODER_VARIABLE,
+    ReviewScope,
+    coder_name,
+    find_passage,
+    open_review,
+)
+from ipl_coder.store import NewDecision, Passage, ProjectStore, SegmentRow
 
 
 def machine_segments(project: Path) -> list[SegmentRow]:

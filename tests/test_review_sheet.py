@@ -8,11 +8,10 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 from openpyxl import load_workbook
 
 from ipl_coder.store import ProjectStore
-
-from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 
 
 def read_sheet(path: Path) -> list[dict[str, str]]:

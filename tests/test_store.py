@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ipl_coder.coding.project import code_transcripts
 from ipl_coder.errors import ProjectError
-from ipl_coder.migrations import MIGRATIONS, migrate, schema_version
-from ipl_coder.project import code_transcripts
 from ipl_coder.store import COUNTED_STATUSES, ProjectStore
+from ipl_coder.store.migrations import MIGRATIONS, migrate, schema_version
 
 CODEBOOK = """
 codes:

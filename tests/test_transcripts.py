@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 from ipl_coder.errors import InputError, TranscriptError
 from ipl_coder.transcripts import INTERVIEWER, PARTICIPANT, Transcript
 from ipl_coder.transcripts.plain import split_turns
-from ipl_coder.transcripts.reader import TranscriptFile, find_transcripts, normalise_text, read_transcript
+from ipl_coder.transcripts.reader import (
+    TranscriptFile,
+    find_transcripts,
+    normalise_text,
+    read_transcript,
+)
 
 
 def read(path: Path, *labels: str) -> Transcript:

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli import VerboseOption, error_console
+from ipl_coder.cli.common import VerboseOption, error_console
 
 if TYPE_CHECKING:
-    from ipl_coder.agreement import AgreementResult
+    from ipl_coder.review.agreement import AgreementResult
 
 
 class AgreementUnit(str, Enum):
@@ -66,7 +66,7 @@ def agreement_command(
 
       ipl-coder agreement -p my-project --coders ana,ola --unit segment --out agreement.csv
     """
-    from ipl_coder.agreement import compute_agreement, write_agreement_csv
+    from ipl_coder.review.agreement import compute_agreement, write_agreement_csv
 
     chosen = [name.strip() for name in coders.split(",") if name.strip()] if coders else []
     result = compute_agreement(project, chosen, unit.value)

@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli import VerboseOption, error_console
+from ipl_coder.cli.common import VerboseOption, error_console
 from ipl_coder.cli.freq import Status
 from ipl_coder.errors import InputError
 
 if TYPE_CHECKING:
-    from ipl_coder.project import CodeOptions, CodeRunResult
+    from ipl_coder.coding.project import CodeOptions, CodeRunResult
 
 
 class Unit(str, Enum):
@@ -139,7 +139,7 @@ def code_command(
 
       ipl-coder code "zoom/*.vtt" -c ipl.yaml -p out --participants participants.xlsx --strict
     """
-    from ipl_coder.project import CodeOptions, code_transcripts
+    from ipl_coder.coding.project import CodeOptions, code_transcripts
     from ipl_coder.store import COUNTED_STATUSES
 
     options = CodeOptions(
@@ -160,9 +160,15 @@ def code_command(
 
 
 def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: CodeOptions) -> CodeRunResult:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    from ipl_coder.project import code_transcripts
+    from ipl_coder.coding.project import code_transcripts
 
     columns = (TextColumn("Coding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
     # On a pipe or in CI a live bar would only leave blank lines behind.

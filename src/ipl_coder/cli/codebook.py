@@ -16,10 +16,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from ipl_coder.cli import VerboseOption, error_console
+from ipl_coder.cli.common import VerboseOption, error_console
 
 if TYPE_CHECKING:
-    from ipl_coder.codebook import Code, Codebook
+    from ipl_coder.codebook.model import Code, Codebook
 
 codebook_app = typer.Typer(
     help=(
@@ -57,7 +57,7 @@ def validate_command(codebook: CodebookArgument, verbose: VerboseOption = False)
 
       ipl-coder codebook validate codebooks/ipl.yaml
     """
-    from ipl_coder.codebook_tools import summarize_codebook
+    from ipl_coder.codebook.tools import summarize_codebook
 
     summary = summarize_codebook(codebook)
     rules = ", ".join(f"{count} in {language}" for language, count in summary.rules.items())
@@ -91,7 +91,7 @@ def show_command(
 
       ipl-coder codebook show codebooks/ipl.yaml --code broker
     """
-    from ipl_coder.codebook import load_codebook
+    from ipl_coder.codebook.schema import load_codebook
     from ipl_coder.errors import InputError
 
     loaded = load_codebook(codebook)
@@ -106,7 +106,7 @@ def show_command(
 
 
 def _tree(codebook: Codebook) -> Tree:
-    from ipl_coder.codebook_tools import rule_count
+    from ipl_coder.codebook.tools import rule_count
 
     heading = f"[bold]{escape(codebook.name)}[/] {escape(codebook.version)}  ({', '.join(codebook.languages)}; {len(codebook.codes)} codes)"
     tree = Tree(heading, guide_style="dim")
@@ -181,7 +181,7 @@ def test_command(codebook: CodebookArgument, model: ModelOption = None, verbose:
 
       ipl-coder codebook test codebooks/ipl.yaml
     """
-    from ipl_coder.codebook_tools import run_examples
+    from ipl_coder.codebook.tools import run_examples
     from ipl_coder.errors import CodebookTestFailed
 
     run = run_examples(codebook, model)
@@ -236,7 +236,7 @@ def lint_command(
 
       ipl-coder codebook lint codebooks/ipl.yaml --project my-project
     """
-    from ipl_coder.codebook_lint import lint_codebook
+    from ipl_coder.codebook.lint import lint_codebook
 
     result = lint_codebook(codebook, project)
     out = console()

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from rich.markup import escape
 
-from ipl_coder.cli import VerboseOption, error_console
 from ipl_coder.cli.codebook import CodebookArgument, codebook_app, console
+from ipl_coder.cli.common import VerboseOption, error_console
 
 if TYPE_CHECKING:
-    from ipl_coder.codebook_edit import EditResult
+    from ipl_coder.codebook.edit import EditResult
 
 KEPT = "Comments, key order and layout are kept; the file is validated before it is written, and written atomically."
 ProjectOption = Annotated[
@@ -50,7 +50,7 @@ def add_command(
 
       ipl-coder codebook add ipl.yaml boundary-object --label "Boundary object" --parent boundary --term "care plan"
     """
-    from ipl_coder.codebook_edit import add_code
+    from ipl_coder.codebook.edit import add_code
 
     _report(add_code(codebook, code_id, label, parent, definition, color, tuple(term or ())))
 
@@ -74,7 +74,7 @@ def add_term_command(
 
       ipl-coder codebook add-term ipl.yaml broker brobygger --language nb
     """
-    from ipl_coder.codebook_edit import add_terms
+    from ipl_coder.codebook.edit import add_terms
 
     _report(add_terms(codebook, code_id, terms, language))
 
@@ -98,7 +98,7 @@ def remove_command(
 
       ipl-coder codebook remove ipl.yaml role-peer --project my-project
     """
-    from ipl_coder.codebook_edit import remove_code
+    from ipl_coder.codebook.edit import remove_code
 
     _report(remove_code(codebook, code_id, project, force=force, with_sub_codes=with_sub_codes))
 
@@ -124,7 +124,7 @@ def rename_command(
 
       ipl-coder codebook rename ipl.yaml broker brokering --project my-project
     """
-    from ipl_coder.codebook_edit import rename_code
+    from ipl_coder.codebook.edit import rename_code
 
     _report(rename_code(codebook, old_id, new_id, project))
 
@@ -148,7 +148,7 @@ def move_command(
 
       ipl-coder codebook move ipl.yaml boundary-learning --top
     """
-    from ipl_coder.codebook_edit import move_code
+    from ipl_coder.codebook.edit import move_code
 
     if (parent is None) == (not top):
         raise typer.BadParameter("give either --parent NEW_PARENT or --top, not both")

@@ -11,11 +11,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli import VerboseOption, error_console
 from ipl_coder.cli.codebook import CodebookArgument, codebook_app, console
+from ipl_coder.cli.common import VerboseOption, error_console
 
 if TYPE_CHECKING:
-    from ipl_coder.codebook_diff import CodebookDiff
+    from ipl_coder.codebook.diff import CodebookDiff
 
 SHOWN_PER_CODE = 5  # segments printed per code and change; --out has them all
 TEXT_WIDTH = 110
@@ -50,8 +50,9 @@ def diff_command(
       ipl-coder codebook add-term draft.yaml broker "link person"
       ipl-coder codebook diff codebooks/ipl.yaml draft.yaml --project my-project --out changes.csv
     """
-    from ipl_coder.codebook_diff import diff_codebooks
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ipl_coder.codebook.diff import diff_codebooks
 
     columns = (TextColumn("Coding with both"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=error_console, transient=True, disable=not error_console.is_terminal) as bar:
@@ -108,7 +109,7 @@ def export_command(
 
       ipl-coder codebook export codebooks/ipl.yaml --format qdc --out ipl.qdc
     """
-    from ipl_coder.exporters.qdc import export_qdc
+    from ipl_coder.exchange.refi_qda.qdc_writer import export_qdc
 
     result = export_qdc(codebook, out)
     console().print(f"Wrote {result.codes} codes to {escape(str(result.out))} (REFI-QDA codebook 1.0).")
@@ -137,7 +138,7 @@ def import_command(
 
       ipl-coder codebook import nvivo-project.qdpx --out from-nvivo.yaml
     """
-    from ipl_coder.importers.qdc import import_qdc
+    from ipl_coder.exchange.refi_qda.qdc_reader import import_qdc
 
     result = import_qdc(source, out, language=language, force=force)
     console().print(f"Wrote {result.codes} codes ({result.top_level} at the top level) to {escape(str(result.out))}.")

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli import VerboseOption, error_console
+from ipl_coder.cli.common import VerboseOption, error_console
 
 if TYPE_CHECKING:
-    from ipl_coder.groups import GroupFrequencyResult
+    from ipl_coder.report.groups import GroupFrequencyResult
 
 
 class Status(str, Enum):
@@ -76,7 +76,7 @@ def freq_command(
 
       ipl-coder freq --project my-project --by country --by role --out freq-by-country-role.csv
     """
-    from ipl_coder.groups import group_frequencies
+    from ipl_coder.report.groups import group_frequencies
     from ipl_coder.store import COUNTED_STATUSES
 
     statuses = tuple(item.value for item in status) if status else COUNTED_STATUSES

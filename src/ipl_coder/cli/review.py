@@ -17,11 +17,11 @@ from rich.markup import escape
 from rich.rule import Rule
 from rich.text import Text
 
-from ipl_coder.cli import VerboseOption
+from ipl_coder.cli.common import VerboseOption
 from ipl_coder.errors import InputError, IplCoderError
 
 if TYPE_CHECKING:
-    from ipl_coder.review import ReviewItem, ReviewSession
+    from ipl_coder.review.session import ReviewItem, ReviewSession
 
 
 class CoderStatus(str, Enum):
@@ -104,7 +104,7 @@ def review_command(
         return
     if project is None:
         raise typer.BadParameter("give the project folder with --project", param_hint="'--project'")
-    from ipl_coder.review import ReviewScope, coder_name, open_review
+    from ipl_coder.review.session import ReviewScope, coder_name, open_review
 
     scope = ReviewScope(tuple(code or ()), transcript, tuple(item.value for item in status) if status else ("pending",))
     with open_review(project, coder_name(coder), scope) as session:
@@ -112,7 +112,7 @@ def review_command(
 
 
 def _run(session: ReviewSession, console: Console) -> None:
-    from ipl_coder.review import finish_review
+    from ipl_coder.review.session import finish_review
 
     first = session.progress()
     console.print(f"Reviewing as [bold]{escape(session.coder)}[/]: {first.left:,} pending, {first.done:,} done. Press ? for help.")

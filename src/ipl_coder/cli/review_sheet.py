@@ -10,8 +10,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli import VerboseOption
-from ipl_coder.cli.review import CodeFilterOption, CoderOption, CoderStatus, TranscriptFilterOption, review_app
+from ipl_coder.cli.common import VerboseOption
+from ipl_coder.cli.review import (
+    CodeFilterOption,
+    CoderOption,
+    CoderStatus,
+    TranscriptFilterOption,
+    review_app,
+)
 
 SHOWN_CHANGES = 40  # rows of changes listed before a summary takes over
 
@@ -55,8 +61,8 @@ def export_command(
 
       ipl-coder review export -p my-project -o broker.csv --code broker --status pending
     """
-    from ipl_coder.exporters.review_sheet import export_review_sheet
-    from ipl_coder.review import ReviewScope, coder_name
+    from ipl_coder.exchange.review_sheet.writer import export_review_sheet
+    from ipl_coder.review.session import ReviewScope, coder_name
 
     statuses = tuple(item.value for item in status) if status else ()
     result = export_review_sheet(project, out, coder_name(coder), ReviewScope(tuple(code or ()), transcript, statuses))
@@ -92,8 +98,8 @@ def import_command(
 
       ipl-coder review import review-ana.xlsx --project my-project
     """
-    from ipl_coder.importers.review_sheet import import_review_sheet
-    from ipl_coder.review import coder_name
+    from ipl_coder.exchange.review_sheet.reader import import_review_sheet
+    from ipl_coder.review.session import coder_name
 
     result = import_review_sheet(project, sheet, coder_name(coder))
     console = Console(highlight=False)

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli import VerboseOption
+from ipl_coder.cli.common import VerboseOption
 
 if TYPE_CHECKING:
-    from ipl_coder.transcripts.report import TranscriptReport
+    from ipl_coder.transcripts.describe import TranscriptReport
 
 transcripts_app = typer.Typer(
     help="Look at transcript files before coding them.", no_args_is_help=True, rich_markup_mode="rich"
@@ -52,7 +52,7 @@ def show_command(
 
       ipl-coder transcripts show zoom/meeting.vtt --interviewer "Jane Smith" --full
     """
-    from ipl_coder.transcripts.report import describe_transcript
+    from ipl_coder.transcripts.describe import describe_transcript
 
     report = describe_transcript(path, tuple(interviewer or ()), participants)
     if as_json:

@@ -2,19 +2,45 @@
 
 ``core`` holds transcripts, codebooks, runs and the machine's suggestions;
 ``decisions`` people's decisions and the codes they add; ``renames`` code
-renames. The schema itself is in :mod:`ipl_coder.migrations`.
+renames; ``ids`` how a segment's id follows from its passage; ``inputs`` the
+shapes of what it is given to keep. The schema itself is only in
+:mod:`ipl_coder.store.migrations`. Other packages import from here, never from
+the modules inside.
 """
 
 from ipl_coder.store.core import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
-from ipl_coder.store.decisions import DECISION_STATUS, HUMAN_UNIT, WITHDRAWN, NewDecision, Passage, RecordedDecision
+from ipl_coder.store.decisions import (
+    DECISION_STATUS,
+    HUMAN_UNIT,
+    WITHDRAWN,
+    NewDecision,
+    Passage,
+    RecordedDecision,
+)
+from ipl_coder.store.ids import human_segment_id, segment_id_for
 from ipl_coder.store.rows import (
-    CodeRow, CoderSummary, CoderView, DecisionRow, HumanWork, RenameResult, RunRow, SaveResult, SegmentRow,
-    SpeakerRow, StoredCodebook, TranscriptRow,
+    CodeRow,
+    CoderSummary,
+    CoderView,
+    DecisionRow,
+    HumanWork,
+    ParticipantRow,
+    RenameResult,
+    RunRow,
+    SaveResult,
+    SegmentRow,
+    SpeakerRow,
+    StoredCodebook,
+    StoredParticipants,
+    StoredTranscript,
+    TranscriptRow,
+    TurnRow,
 )  # fmt: skip
 
 __all__ = [
     "COUNTED_STATUSES", "DECISION_STATUS", "HUMAN_UNIT", "STORE_FILENAME", "WITHDRAWN", "CodeRow",
     "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "NewDecision", "Passage", "ProjectStore",
-    "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentRow", "SpeakerRow", "StoredCodebook",
-    "TranscriptRow",
+    "ParticipantRow", "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentRow", "SpeakerRow",
+    "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptRow", "TurnRow", "human_segment_id",
+    "segment_id_for",
 ]  # fmt: skip

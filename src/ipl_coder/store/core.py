@@ -2,7 +2,7 @@
 
 Machine suggestions have one write path, :meth:`ProjectStore.save_coded_transcript`,
 which replaces a transcript's pending suggestions and never deletes or alters a
-segment a person has decided. People's decisions are in ``decisions.py``.
+segment a person has decided. People's decisions are in :mod:`ipl_coder.store.decisions`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,30 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ipl_coder.codebook import Codebook
-from ipl_coder.coding import Segment
 from ipl_coder.errors import ProjectError, TranscriptError
-from ipl_coder.migrations import migrate
-from ipl_coder.participants import ParticipantEntry, ParticipantTable
 from ipl_coder.store.decisions import DecisionQueries
+from ipl_coder.store.inputs import (
+    CodebookInput,
+    ParticipantsInput,
+    SegmentInput,
+    TranscriptInput,
+)
+from ipl_coder.store.migrations import migrate
 from ipl_coder.store.renames import RenameQueries
-from ipl_coder.store.rows import CodeRow, RunRow, SaveResult, SegmentRow, SpeakerRow, StoredCodebook, TranscriptRow
+from ipl_coder.store.rows import (
+    CodeRow,
+    ParticipantRow,
+    RunRow,
+    SaveResult,
+    SegmentRow,
+    SpeakerRow,
+    StoredCodebook,
+    StoredParticipants,
+    StoredTranscript,
+    TranscriptRow,
+    TurnRow,
+)  # fmt: skip
 from ipl_coder.store.sql import DECIDED, json_dict, json_list, now
-from ipl_coder.transcripts import Transcript, Turn
 
 STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
@@ -66,12 +80,12 @@ class ProjectStore(DecisionQueries, RenameQueries):
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None) -> None:
         self.close()
 
-    def record_codebook(self, codebook: Codebook) -> int:
+    def record_codebook(self, codebook: CodebookInput) -> int:
         """The id of this exact codebook text, storing it and its codes the first time."""
         with self.connection:
             return self._record_codebook(codebook)
 
-    def _record_codebook(self, codebook: Codebook) -> int:
+    def _record_codebook(self, codebook: CodebookInput) -> int:
         row = self.connection.execute(
             "SELECT codebook_version_id FROM codebook_versions WHERE content_hash = ?", (codebook.content_hash,)
         ).fetchone()
@@ -110,7 +124,7 @@ class ProjectStore(DecisionQueries, RenameQueries):
                 (now(), coded, skipped, segments, words, run_id),
             )
 
-    def save_coded_transcript(self, transcript: Transcript, segments: Sequence[Segment], run_id: int) -> SaveResult:
+    def save_coded_transcript(self, transcript: TranscriptInput, segments: Sequence[SegmentInput], run_id: int) -> SaveResult:
         """Store a transcript and the run's suggestions for it, in one transaction."""
         with self.connection:
             transcript_id = self._upsert_transcript(transcript)
@@ -132,7 +146,7 @@ class ProjectStore(DecisionQueries, RenameQueries):
             )
         return SaveResult(suggested=len(segments), kept_decided=len(decided))
 
-    def _upsert_transcript(self, transcript: Transcript) -> int:
+    def _upsert_transcript(self, transcript: TranscriptInput) -> int:
         twin = self.connection.execute(
             "SELECT name FROM transcripts WHERE content_hash = ? AND name != ? AND is_current = 1",
             (transcript.content_hash, transcript.name),
@@ -232,9 +246,9 @@ class ProjectStore(DecisionQueries, RenameQueries):
         """The current version of one transcript, by name."""
         return next((row for row in self.transcripts(name) if row.name == name), None)
 
-    def turns(self, transcript_id: int) -> list[Turn]:
+    def turns(self, transcript_id: int) -> list[TurnRow]:
         rows = self.connection.execute("SELECT * FROM turns WHERE transcript_id = ? ORDER BY turn_number", (transcript_id,))
-        return [Turn(row["turn_number"], row["speaker"], row["role"], row["start_char"], row["end_char"], row["timestamp"])
+        return [TurnRow(row["turn_number"], row["speaker"], row["role"], row["start_char"], row["end_char"], row["timestamp"])
                 for row in rows]  # fmt: skip
 
     def transcript_languages(self) -> dict[str, str | None]:
@@ -242,15 +256,15 @@ class ProjectStore(DecisionQueries, RenameQueries):
         rows = self.connection.execute("SELECT name, language FROM transcripts WHERE is_current = 1 ORDER BY name")
         return {row["name"]: row["language"] for row in rows}
 
-    def stored_transcripts(self) -> Iterator[Transcript]:
+    def stored_transcripts(self) -> Iterator[StoredTranscript]:
         """The current transcripts as they were coded, one at a time, to code them again without the files."""
         ids = [row["transcript_id"] for row in self.connection.execute(
             "SELECT transcript_id FROM transcripts WHERE is_current = 1 ORDER BY name")]  # fmt: skip
         for transcript_id in ids:
             row = self.connection.execute("SELECT * FROM transcripts WHERE transcript_id = ?", (transcript_id,)).fetchone()
             turns = tuple(self.turns(transcript_id))
-            yield Transcript(
-                name=row["name"], source_path=Path(row["source_path"]), format=row["format"], encoding=row["encoding"],
+            yield StoredTranscript(
+                name=row["name"], source_path=row["source_path"], format=row["format"], encoding=row["encoding"],
                 text=row["text"], turns=turns, attributes=json.loads(row["attributes_json"]),
                 speaker_attributes=json.loads(row["speaker_attributes_json"]), language=row["language"],
             )  # fmt: skip
@@ -274,7 +288,7 @@ class ProjectStore(DecisionQueries, RenameQueries):
         )
         return [SpeakerRow(row["transcript"], row["speaker"], row["role"], row["turns"], row["words"]) for row in rows]
 
-    def replace_participants(self, table: ParticipantTable) -> None:
+    def replace_participants(self, table: ParticipantsInput) -> None:
         """Make ``table`` the project's participants register, in place of the one before."""
         with self.connection:
             self.connection.execute("DELETE FROM participant_entries")
@@ -289,18 +303,18 @@ class ProjectStore(DecisionQueries, RenameQueries):
                 "INSERT INTO participant_columns (position, name) VALUES (?, ?)", enumerate(table.attribute_names)
             )
 
-    def participants(self) -> ParticipantTable | None:
+    def participants(self) -> StoredParticipants | None:
         """The participants register last given, if any."""
         rows = self.connection.execute("SELECT * FROM participant_entries ORDER BY entry_id").fetchall()
         if not rows:
             return None
         columns = [row["name"] for row in self.connection.execute("SELECT name FROM participant_columns ORDER BY position")]
         entries = tuple(
-            ParticipantEntry(row["transcript_key"], row["speaker"], row["participant"],
-                             json.loads(row["attributes_json"]), row["line"])
+            ParticipantRow(row["transcript_key"], row["speaker"], row["participant"],
+                           json.loads(row["attributes_json"]), row["line"])
             for row in rows
         )  # fmt: skip
-        return ParticipantTable(rows[0]["source"], entries, tuple(columns))
+        return StoredParticipants(rows[0]["source"], entries, tuple(columns))
 
     def latest_codes(self) -> list[CodeRow]:
         """The code tree of the current codebook (the latest run's, or a later rename's), in codebook order."""

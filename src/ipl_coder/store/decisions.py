@@ -14,8 +14,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ipl_coder.coding import human_segment_id
 from ipl_coder.errors import ProjectError
+from ipl_coder.store.ids import human_segment_id
 from ipl_coder.store.rows import CoderSummary, CoderView, DecisionRow
 from ipl_coder.store.sql import now
 

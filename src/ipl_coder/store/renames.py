@@ -6,16 +6,16 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 
-from ipl_coder.codebook import Codebook
-from ipl_coder.coding import human_segment_id, segment_id_for
 from ipl_coder.errors import ProjectError
+from ipl_coder.store.ids import human_segment_id, segment_id_for
+from ipl_coder.store.inputs import CodebookInput
 from ipl_coder.store.rows import HumanWork, RenameResult
 from ipl_coder.store.sql import DECIDED, json_list, now
 
 
 class RenameQueries:
     connection: sqlite3.Connection
-    _record_codebook: Callable[[Codebook], int]  # ProjectStore's
+    _record_codebook: Callable[[CodebookInput], int]  # ProjectStore's
 
     def human_work(self, code_ids: Sequence[str]) -> list[HumanWork]:
         """Per code, the segments people decided or added and their decisions (old transcript versions included)."""
@@ -32,7 +32,7 @@ class RenameQueries:
                 work.append(HumanWork(code_id, segments, decisions))
         return work
 
-    def rename_code(self, old_code_id: str, new_code_id: str, codebook: Codebook,
+    def rename_code(self, old_code_id: str, new_code_id: str, codebook: CodebookInput,
                     before_commit: Callable[[], None] | None = None) -> RenameResult:  # fmt: skip
         """Give ``old_code_id``'s segments and decisions to ``new_code_id``, in one transaction.
 

@@ -141,3 +141,46 @@ class RenameResult:
 class SaveResult:
     suggested: int  # segments the run suggested for this transcript
     kept_decided: int  # segments a person decided, kept whatever the run said
+
+
+@dataclass(frozen=True)
+class TurnRow:
+    number: int
+    speaker: str
+    role: str  # "interviewer" or "participant"
+    start_char: int
+    end_char: int
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredTranscript:
+    """A current transcript as it was coded: enough to code it again without its file."""
+
+    name: str
+    source_path: str
+    format: str
+    encoding: str
+    text: str
+    turns: tuple[TurnRow, ...]
+    attributes: dict[str, str]
+    speaker_attributes: dict[str, dict[str, str]]
+    language: str | None
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    transcript: str  # a transcript's name or file stem, as written in the participants file
+    speaker: str  # "" for the whole transcript
+    participant: str | None
+    attributes: dict[str, str]
+    line: int
+
+
+@dataclass(frozen=True)
+class StoredParticipants:
+    """The participants register last given to the project."""
+
+    source: str
+    entries: tuple[ParticipantRow, ...]
+    attribute_names: tuple[str, ...]

@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ipl_coder.store import StoredTranscript
 
 INTERVIEWER = "interviewer"
 PARTICIPANT = "participant"
@@ -59,3 +63,14 @@ class Transcript:
 
 def count_words(text: str) -> int:
     return len(WORD.findall(text))
+
+
+def transcript_from_store(stored: StoredTranscript) -> Transcript:
+    """A transcript as the project stored it, to code it again without its file."""
+    turns = tuple(Turn(turn.number, turn.speaker, turn.role, turn.start_char, turn.end_char, turn.timestamp)
+                  for turn in stored.turns)  # fmt: skip
+    return Transcript(
+        name=stored.name, source_path=Path(stored.source_path), format=stored.format, encoding=stored.encoding,
+        text=stored.text, turns=turns, attributes=stored.attributes, speaker_attributes=stored.speaker_attributes,
+        language=stored.language,
+    )

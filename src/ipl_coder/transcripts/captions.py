@@ -15,7 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ipl_coder.transcripts import INTERVIEWER, PARTICIPANT, Turn
-from ipl_coder.transcripts.plain import SENTENCE_PUNCTUATION, interviewer_keys, is_interviewer_label, normalise_timestamp
+from ipl_coder.transcripts.plain import (
+    SENTENCE_PUNCTUATION,
+    interviewer_keys,
+    is_interviewer_label,
+    normalise_timestamp,
+)
 
 TIMING = re.compile(r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+(?P<speaker>[^>]+)>")

@@ -12,8 +12,16 @@ from ipl_coder.errors import InputError, TranscriptError
 from ipl_coder.transcripts import INTERVIEWER, PARTICIPANT, Transcript, Turn
 from ipl_coder.transcripts.captions import CaptionError, read_captions
 from ipl_coder.transcripts.docx import DocxError, read_docx_text
-from ipl_coder.transcripts.encoding import Decoded, UndecodableError, decode_transcript_bytes
-from ipl_coder.transcripts.frontmatter import FrontMatter, FrontMatterError, split_front_matter
+from ipl_coder.transcripts.encoding import (
+    Decoded,
+    UndecodableError,
+    decode_transcript_bytes,
+)
+from ipl_coder.transcripts.frontmatter import (
+    FrontMatter,
+    FrontMatterError,
+    split_front_matter,
+)
 from ipl_coder.transcripts.plain import split_turns
 
 FORMATS = {".txt": "text", ".md": "markdown", ".docx": "docx", ".vtt": "webvtt", ".srt": "srt"}

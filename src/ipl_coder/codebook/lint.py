@@ -1,0 +1,215 @@
+"""``ipl-coder codebook lint``: warnings about a codebook that loads but may not do what its author meant.
+
+Checks on the codebook alone: a term in two codes, codes without a definition,
+examples or rules, and terms the lemmatizer reads as another word. With a
+project, checks on what its latest run suggested: rules that matched nothing,
+and single rules or words behind most segments (the usual false positives).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ipl_coder.codebook.model import Code, Codebook
+from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.coding.pipeline import is_exact
+
+if TYPE_CHECKING:
+    from ipl_coder.store import SegmentRow
+
+# A rule behind more than this share of all segments deserves a look at a sample of them.
+DOMINANT_RULE_SHARE = 0.25
+DOMINANT_WORD_SHARE = 0.35  # of one code's segments
+MIN_SEGMENTS = 10  # below this, shares say little
+
+
+@dataclass(frozen=True)
+class LintWarning:
+    check: str  # a short name, such as "duplicate-term", to filter or grep on
+    code_id: str
+    line: int  # of the code in the codebook file
+    message: str
+
+
+@dataclass(frozen=True)
+class LintResult:
+    path: Path
+    warnings: list[LintWarning]
+    project: Path | None = None
+    notes: tuple[str, ...] = ()  # about the checks themselves, such as an outdated project
+
+
+def lint_codebook(path: Path, project_dir: Path | None = None) -> LintResult:
+    codebook = load_codebook(path)
+    warnings = [*_content_warnings(codebook), *_duplicate_terms(codebook), *_lemma_warnings(codebook)]
+    notes: tuple[str, ...] = ()
+    if project_dir is not None:
+        project_warnings, notes = _project_warnings(codebook, project_dir)
+        warnings += project_warnings
+    order = {code.code_id: index for index, code in enumerate(codebook.codes)}
+    warnings.sort(key=lambda warning: (order.get(warning.code_id, len(order)), warning.line))
+    return LintResult(path, warnings, project_dir, notes)
+
+
+def _content_warnings(codebook: Codebook) -> list[LintWarning]:
+    warnings = []
+    views = [codebook.in_language(language) for language in codebook.languages]
+    for code in codebook.codes:
+        def warn(check: str, message: str, code: Code = code) -> None:
+            warnings.append(LintWarning(check, code.code_id, code.line, message))
+
+        if not code.definition:
+            warn("no-definition", f"code '{code.code_id}' has no definition: reviewers and other tools show it")
+        in_views = [view.code(code.code_id) for view in views]
+        if not any(view_code.examples_match or view_code.examples_no_match for view_code in in_views):
+            warn("no-examples", f"code '{code.code_id}' has no examples, so 'codebook test' cannot check its rules")
+        else:
+            for view, view_code in zip(views, in_views):
+                if view_code.has_rules and not view_code.examples_match:
+                    warn("no-examples", f"code '{code.code_id}' has rules in '{view.language}' but no '{view.language}' match examples")
+        if not code.child_ids and not code.has_rules_in_any_language:
+            warn("no-rules", f"code '{code.code_id}' has no rules: it is never suggested, only people can apply it")
+    return warnings
+
+
+def _terms(code: Code) -> list[str]:
+    """The terms a code is suggested for: its term rule and the 'all'/'any' lists of its boolean rules."""
+    terms = list(code.term_rule.terms) if code.term_rule else []
+    for rule in code.boolean_rules:
+        terms += [*rule.all_terms, *rule.any_terms]
+    return terms
+
+
+def _normal(term: str) -> str:
+    return " ".join(term.strip('"').casefold().split())
+
+
+def _duplicate_terms(codebook: Codebook) -> list[LintWarning]:
+    warnings = []
+    for language in codebook.languages:
+        owners: dict[str, list[str]] = defaultdict(list)
+        for code in codebook.in_language(language).codes:
+            for term in dict.fromkeys(_normal(term) for term in _terms(code)):
+                owners[term].append(code.code_id)
+        for term, code_ids in owners.items():
+            if len(code_ids) > 1:
+                first = codebook.code(code_ids[1])
+                where = f" ({language})" if language != codebook.language else ""
+                message = f"term '{term}'{where} is in {', '.join(repr(code_id) for code_id in code_ids)}: every match gets all of them"
+                warnings.append(LintWarning("duplicate-term", first.code_id, first.line, message))
+    return warnings
+
+
+def _lemma_warnings(codebook: Codebook) -> list[LintWarning]:
+    """Terms are matched on lemmas: a term word the lemmatizer reads as another word also finds that word.
+
+    Reading an inflected form as its base ("helped" as "help") is what terms are
+    for; the warnings are for a word that is a base form itself ("meeting",
+    "sykepleier") or a lemma the dictionary does not know (a guess).
+    """
+    from ipl_coder.coding.pipeline import build_pipeline
+
+    warnings = []
+    for language in codebook.languages:
+        view = codebook.in_language(language)
+        nlp, _ = build_pipeline(view)
+        dictionary = _Dictionary(language)
+        where = f" ({language})" if language != codebook.language else ""
+        for code in view.codes:
+            near_terms = [term for rule in code.near_rules for term in (*rule.terms, *rule.near_terms)]
+            terms = [term for term in dict.fromkeys([*_terms(code), *near_terms]) if not is_exact(term)]
+            for term, doc in zip(terms, nlp.pipe(terms)):
+                changed = [(token.lower_, token.lemma_.lower(), kind) for token in doc
+                           if (kind := dictionary.misreading(token.lower_, token.lemma_.lower()))
+                           and not (len(doc) > 1 and token.is_stop)]  # "them" read as "they" in "us and them" is harmless
+                if changed:
+                    readings = "; ".join(f"'{word}' as '{lemma}' ({kind})" for word, lemma, kind in changed)
+                    lemmas = " ".join(token.lemma_.lower() for token in doc)
+                    message = (f"term '{term}'{where}: the lemmatizer reads {readings}, so the term also finds '{lemmas}'; "
+                               "write it in double quotes to match it only as written")  # fmt: skip
+                    warnings.append(LintWarning("lemma", code.code_id, code.line, message))
+    return warnings
+
+
+class _Dictionary:
+    """simplemma's word list for a language: which words are base forms, and which it knows at all."""
+
+    def __init__(self, language: str) -> None:
+        from simplemma.strategies.dictionaries.dictionary_factory import (
+            DefaultDictionaryFactory,
+        )
+
+        try:
+            mapping = DefaultDictionaryFactory().get_dictionary(language)
+        except (KeyError, ValueError):
+            mapping = {}
+        self.forms = {_text(form) for form in mapping}
+        self.bases = {_text(base) for base in mapping.values()}
+
+    def misreading(self, word: str, lemma: str) -> str | None:
+        """Why reading ``word`` as ``lemma`` may not be what a term's author meant, if it may not."""
+        if lemma == word:
+            return None
+        if word in self.bases:
+            return "a different word"
+        if lemma not in self.bases and lemma not in self.forms:
+            return "a guess"
+        return None
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _project_warnings(codebook: Codebook, project_dir: Path) -> tuple[list[LintWarning], tuple[str, ...]]:
+    from ipl_coder.store import ProjectStore
+
+    with ProjectStore.open(project_dir) as store:
+        run = store.latest_run()
+        current_hash = store.current_codebook_hash()
+        segments = [segment for segment in store.segments() if segment.suggested and segment.origin == "machine"]
+        languages = {language or codebook.language for language in store.transcript_languages().values()}
+    notes = []
+    if run is None:
+        return [], (f"{project_dir}: no run yet, so there are no segments to check",)
+    if current_hash != codebook.content_hash:
+        notes.append(f"the project was last coded (run #{run.run_id}) with another version of this codebook; "
+                     "rules added since then show as matching nothing until you run 'ipl-coder code' again")  # fmt: skip
+    rule_segments = Counter(rule for segment in segments for rule in segment.rules)
+    warnings = []
+    for language in sorted(languages & set(codebook.languages)):
+        for code in codebook.in_language(language).codes:
+            for rule_id in code.rule_ids:
+                if not rule_segments[rule_id]:
+                    message = f"rule '{rule_id}' matched nothing in the project's latest run"
+                    warnings.append(LintWarning("unmatched-rule", code.code_id, codebook.code(code.code_id).line, message))
+    warnings += _dominant(codebook, segments, rule_segments)
+    return warnings, tuple(notes)
+
+
+def _dominant(codebook: Codebook, segments: list[SegmentRow], rule_segments: Counter[str]) -> list[LintWarning]:
+    warnings = []
+    known = {code.code_id: code for code in codebook.codes}
+    total = len(segments)
+    for rule_id, count in rule_segments.most_common():
+        code_id = rule_id.partition(":")[0]
+        if total >= MIN_SEGMENTS and count / total > DOMINANT_RULE_SHARE and code_id in known:
+            message = (f"rule '{rule_id}' makes {count} of all {total} segments ({count / total:.0%}); "
+                       "check a sample of them for false positives")  # fmt: skip
+            warnings.append(LintWarning("dominant-rule", code_id, known[code_id].line, message))
+    by_code: dict[str, list[SegmentRow]] = defaultdict(list)
+    for segment in segments:
+        by_code[segment.code_id].append(segment)
+    for code_id, own in by_code.items():
+        words = Counter(word for segment in own for word in {matched.casefold() for matched in segment.matched})
+        if code_id not in known or len(own) < MIN_SEGMENTS or not words:
+            continue
+        word, count = words.most_common(1)[0]
+        if count / len(own) > DOMINANT_WORD_SHARE:
+            message = (f"the word '{word}' is behind {count} of the {len(own)} '{code_id}' segments ({count / len(own):.0%}); "
+                       "check a sample of them for false positives")  # fmt: skip
+            warnings.append(LintWarning("dominant-word", code_id, known[code_id].line, message))
+    return warnings

@@ -1,0 +1,455 @@
+"""Turn codebook YAML into :mod:`ipl_coder.codebook.model` objects, collecting located problems.
+
+The round-trip loader of ruamel.yaml keeps the line and column of every key and
+item, which is what lets each problem be reported as ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from ipl_coder.codebook.model import (
+    UNITS,
+    BooleanRule,
+    Code,
+    Codebook,
+    NearRule,
+    PatternRule,
+    Rules,
+    TermRule,
+)
+from ipl_coder.errors import CodebookError, Problem, locate_byte
+from ipl_coder.transcripts.languages import language_code
+
+TOP_KEYS = ("name", "version", "language", "description", "codes")
+CODE_KEYS = (
+    "id", "label", "color", "definition", "include", "exclude", "examples", "memo", "codes",
+    "terms", "patterns", "boolean", "near", "exclude_terms", "speakers", "unit",
+)  # fmt: skip
+EXAMPLE_KEYS = ("match", "no_match")
+PATTERN_KEYS = ("id", "pattern")
+BOOLEAN_KEYS = ("id", "all", "any", "none")
+NEAR_KEYS = ("id", "terms", "with", "within")
+RULE_KEYS = ("terms", "patterns", "boolean", "near")
+RULE_KINDS = {"patterns": "pattern", "boolean": "boolean", "near": "near"}
+CODE_ID = re.compile(r"^\w[\w.-]*$")
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# Tableau 10: distinct colours for codes that do not name one.
+PALETTE = (
+    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+    "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
+)  # fmt: skip
+Where = tuple[int, int]  # 0-based line and column, as ruamel gives them
+
+
+def load_codebook(path: Path) -> Codebook:
+    """Read, validate and return the codebook at ``path``.
+
+    Raises :class:`CodebookError` listing every problem, each located by line and column.
+    """
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise CodebookError([Problem(path, 1, 1, "codebook file not found: check the path")]) from None
+    except IsADirectoryError:
+        raise CodebookError([Problem(path, 1, 1, "this is a folder: give the codebook's .yaml file")]) from None
+    except OSError as error:
+        raise CodebookError([Problem(path, 1, 1, f"cannot read the codebook: {error.strerror}")]) from None
+    try:
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line, column = locate_byte(raw_bytes, error.start)
+        message = f"not UTF-8 text (byte 0x{raw_bytes[error.start]:02x}): save the codebook as UTF-8"
+        raise CodebookError([Problem(path, line, column, message)]) from None
+    return parse_codebook_text(text, path)
+
+
+def parse_codebook_text(text: str, path: Path) -> Codebook:
+    yaml = YAML(typ="rt")
+    try:
+        root = yaml.load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = (mark.line, mark.column) if mark else (0, 0)
+        message = f"YAML syntax: {error.problem or error.context}"
+        raise CodebookError([Problem(path, where[0] + 1, where[1] + 1, message)]) from None
+    parser = _CodebookParser(path)
+    codebook = parser.parse(root, text)
+    if parser.problems:
+        raise CodebookError(sorted(parser.problems, key=lambda p: (p.line, p.column)))
+    assert codebook is not None
+    return codebook
+
+
+def _position(container: Any, key: Any, *, value: bool = False) -> Where:
+    """Where ``container[key]`` sits in the file (the value's place if ``value``)."""
+    try:
+        if isinstance(container, CommentedMap):
+            return tuple(container.lc.value(key) if value else container.lc.key(key))  # type: ignore[return-value]
+        if isinstance(container, CommentedSeq):
+            return tuple(container.lc.item(key))  # type: ignore[return-value]
+    except (KeyError, IndexError, TypeError):
+        pass
+    return (container.lc.line, container.lc.col) if hasattr(container, "lc") else (0, 0)
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers as plain lists and dicts, for spaCy."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+class _CodebookParser:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.codes: list[Code | None] = []
+        self.first_seen: dict[str, int] = {}  # code id -> line
+        self.language = "en"
+
+    def problem(self, where: Where, message: str) -> None:
+        self.problems.append(Problem(self.path, where[0] + 1, where[1] + 1, message))
+
+    def check_keys(self, mapping: CommentedMap, allowed: tuple[str, ...], what: str) -> None:
+        for key in mapping:
+            if key in allowed:
+                continue
+            guess = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else f"; allowed: {', '.join(allowed)}"
+            self.problem(_position(mapping, key), f"unknown key '{key}' in {what}{hint}")
+
+    def text(self, mapping: CommentedMap, key: str, what: str) -> str:
+        value = mapping.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value).strip()
+        self.problem(_position(mapping, key, value=True), f"'{key}' of {what} must be text")
+        return ""
+
+    def string_list(self, mapping: CommentedMap, key: str, what: str, *, item: str) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            if key in mapping:
+                self.problem(_position(mapping, key), f"'{key}' of {what} is empty: give a list or remove it")
+            return ()
+        if isinstance(value, str):
+            value = [value]
+            items_at = [_position(mapping, key, value=True)]
+        elif isinstance(value, CommentedSeq):
+            items_at = [_position(value, index) for index in range(len(value))]
+        else:
+            self.problem(_position(mapping, key, value=True), f"'{key}' of {what} must be a list of {item}s")
+            return ()
+        strings: list[str] = []
+        for entry, where in zip(value, items_at):
+            if isinstance(entry, (int, float)) and not isinstance(entry, bool):
+                entry = str(entry)
+            if not isinstance(entry, str):
+                self.problem(where, f"each {item} in '{key}' of {what} must be text")
+            elif not entry.strip():
+                self.problem(where, f"empty {item} in '{key}' of {what}")
+            else:
+                strings.append(" ".join(entry.split()))
+        return tuple(strings)
+
+    def parse(self, root: Any, text: str) -> Codebook | None:
+        if root is None:
+            self.problem((0, 0), "the codebook is empty: it needs at least a 'codes:' list")
+            return None
+        if not isinstance(root, CommentedMap):
+            self.problem((0, 0), "a codebook is a mapping with 'name', 'language' and 'codes' at the top")
+            return None
+        self.check_keys(root, TOP_KEYS, "the codebook")
+        written = self.text(root, "language", "the codebook") or "en"
+        language = language_code(written)
+        if language is None:
+            self.problem(_position(root, "language", value=True), f"language '{written}' is not a code like 'en' or 'nb'")
+        self.language = language = language or "en"
+        codes = root.get("codes")
+        if not isinstance(codes, CommentedSeq) or not codes:
+            where = _position(root, "codes") if "codes" in root else (0, 0)
+            self.problem(where, "the codebook needs a non-empty 'codes:' list")
+        else:
+            self.parse_code_list(codes, parent_id=None)
+        return Codebook(
+            path=self.path,
+            name=self.text(root, "name", "the codebook") or self.path.stem,
+            version=self.text(root, "version", "the codebook"),
+            language=language,
+            description=self.text(root, "description", "the codebook"),
+            codes=tuple(code for code in self.codes if code is not None),
+            yaml_text=text,
+        )
+
+    def parse_code_list(self, codes: CommentedSeq, parent_id: str | None) -> list[str]:
+        code_ids = []
+        for index, entry in enumerate(codes):
+            if not isinstance(entry, CommentedMap):
+                self.problem(_position(codes, index), "each code is a mapping that starts with 'id:'")
+                continue
+            code_id = self.parse_code(entry, parent_id)
+            if code_id:
+                code_ids.append(code_id)
+        return code_ids
+
+    def parse_code(self, entry: CommentedMap, parent_id: str | None) -> str | None:
+        code_id = self.code_id(entry)
+        what = f"code '{code_id}'" if code_id else "a code"
+        self.check_keys(entry, CODE_KEYS, what)
+        slot = len(self.codes)
+        self.codes.append(None)  # keeps parents ahead of their sub-codes
+        child_ids: list[str] = []
+        if entry.get("codes") is not None:
+            if isinstance(entry["codes"], CommentedSeq):
+                child_ids = self.parse_code_list(entry["codes"], parent_id=code_id)
+            else:
+                self.problem(_position(entry, "codes", value=True), f"'codes' of {what} must be a list of sub-codes")
+        rules = self.rules_by_language(entry, code_id or "?", what)
+        for language, examples in self.examples(entry, what).items():
+            rules[language] = replace(rules.get(language, Rules()), **examples)
+        own_rules = rules.pop(self.language, Rules())
+        code = Code(
+            code_id=code_id or "?",
+            label=self.text(entry, "label", what) or code_id or "?",
+            color=self.color(entry, what),
+            parent_id=parent_id,
+            definition=self.text(entry, "definition", what),
+            include=self.text(entry, "include", what),
+            exclude=self.text(entry, "exclude", what),
+            memo=self.text(entry, "memo", what),
+            **vars(own_rules),
+            unit=self.unit(entry, what),
+            speakers=self.string_list(entry, "speakers", what, item="speaker") or None,
+            child_ids=tuple(child_ids),
+            translations=rules,
+            line=_position(entry, "id")[0] + 1 if "id" in entry else entry.lc.line + 1,
+        )
+        self.codes[slot] = code
+        return code_id
+
+    def code_id(self, entry: CommentedMap) -> str | None:
+        value = entry.get("id")
+        where = _position(entry, "id", value=True) if "id" in entry else (entry.lc.line, entry.lc.col)
+        if value is None:
+            self.problem(where, "a code needs an 'id' (a short stable name such as 'broker')")
+            return None
+        code_id = str(value)
+        if not CODE_ID.match(code_id):
+            self.problem(where, f"code id '{code_id}' may only hold letters, digits, '_', '-' and '.'")
+        if code_id in self.first_seen:
+            self.problem(where, f"duplicate code id '{code_id}' (first used on line {self.first_seen[code_id]})")
+        else:
+            self.first_seen[code_id] = where[0] + 1
+        return code_id
+
+    def color(self, entry: CommentedMap, what: str) -> str:
+        if "color" not in entry:
+            return PALETTE[len(self.first_seen) % len(PALETTE)]
+        value = entry.get("color")
+        if value is None:
+            self.problem(_position(entry, "color"), f"colour of {what} is empty: in YAML '#' starts a comment, so quote it: color: \"#4E79A7\"")
+            return PALETTE[0]
+        if not isinstance(value, str) or not COLOR.match(value):
+            self.problem(_position(entry, "color", value=True), f"colour '{value}' of {what} is not #RRGGBB (e.g. \"#4E79A7\")")
+            return PALETTE[0]
+        return value.upper()
+
+    def unit(self, entry: CommentedMap, what: str) -> str | None:
+        value = entry.get("unit")
+        if value is None:
+            return None
+        if value not in UNITS:
+            self.problem(_position(entry, "unit", value=True), f"unit '{value}' of {what} is not one of: {', '.join(UNITS)}")
+            return None
+        return str(value)
+
+    def examples(self, entry: CommentedMap, what: str) -> dict[str, dict[str, tuple[str, ...]]]:
+        """A code's examples per language: 'match' and 'no_match' each hold a list, or a mapping of language to list."""
+        examples = entry.get("examples")
+        if examples is None:
+            return {}
+        if not isinstance(examples, CommentedMap):
+            self.problem(_position(entry, "examples", value=True), f"'examples' of {what} needs 'match:' and 'no_match:' lists")
+            return {}
+        self.check_keys(examples, EXAMPLE_KEYS, f"the examples of {what}")
+        by_language: dict[str, dict[str, tuple[str, ...]]] = {}
+        for key in EXAMPLE_KEYS:
+            value = examples.get(key)
+            places = [(examples, key, self.language)]
+            if isinstance(value, CommentedMap):
+                places = []
+                for written in value:
+                    language = language_code(str(written))
+                    if language is None:
+                        self.problem(_position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
+                    else:
+                        places.append((value, written, language))
+            for mapping, list_key, language in places:
+                where = what if language == self.language else f"{what} ({language})"
+                by_language.setdefault(language, {})[f"examples_{key}"] = self.string_list(mapping, list_key, where, item="example")
+        return by_language
+
+    def rules_by_language(self, entry: CommentedMap, code_id: str, what: str) -> dict[str, Rules]:
+        """A code's rules per language: each rule key holds a list, or a mapping of language to list."""
+        places: dict[str, dict[str, CommentedMap]] = {}  # language -> rule key -> the mapping holding it
+        for key in (*RULE_KEYS, "exclude_terms"):
+            value = entry.get(key)
+            if not isinstance(value, CommentedMap) or key in ("boolean", "near") and _is_rule(value):
+                if key in entry:
+                    places.setdefault(self.language, {})[key] = _RuleListPlace(entry, key, key)
+                continue
+            for written in value:
+                language = language_code(str(written))
+                if language is None:
+                    self.problem(_position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
+                    continue
+                places.setdefault(language, {})[key] = _RuleListPlace(value, written, key)
+        return {
+            language: self.rules_in(keys, code_id if language == self.language else f"{code_id}@{language}", what)
+            for language, keys in places.items()
+        }
+
+    def rules_in(self, keys: dict[str, _RuleListPlace], code_id: str, what: str) -> Rules:
+        rule_ids: set[str] = set()
+        suffix = code_id.partition("@")[2]
+        where = f"{what} ({suffix})" if suffix else what
+
+        def strings(key: str) -> tuple[str, ...]:
+            return self.string_list(keys[key].mapping, keys[key].key, where, item="term") if key in keys else ()
+
+        def rule_list(key: str, parse_one: Any) -> tuple[Any, ...]:
+            if key not in keys:
+                return ()
+            return tuple(self.rule_list(keys[key], code_id, where, rule_ids, parse_one))
+
+        terms = strings("terms")
+        rule_id = f"{code_id.partition('@')[0]}:terms" + (f"@{suffix}" if suffix else "")
+        return Rules(
+            term_rule=TermRule(rule_id, terms) if terms else None,
+            pattern_rules=rule_list("patterns", self.pattern_rule),
+            boolean_rules=rule_list("boolean", self.boolean_rule),
+            near_rules=rule_list("near", self.near_rule),
+            exclude_terms=strings("exclude_terms"),
+        )
+
+    def rule_list(self, place: _RuleListPlace, code_id: str, what: str, rule_ids: set[str], parse_one: Any) -> list[Any]:
+        value = place.mapping.get(place.key)
+        if value is None:
+            return []
+        if not isinstance(value, CommentedSeq):
+            self.problem(_position(place.mapping, place.key, value=True), f"'{place.rule_key}' of {what} must be a list")
+            return []
+        base_id, _, language = code_id.partition("@")
+        rules = []
+        for index, item in enumerate(value):
+            where = _position(value, index)
+            own_id = item.get("id") if isinstance(item, CommentedMap) else None
+            kind = RULE_KINDS[place.rule_key]
+            rule_id = f"{base_id}:{own_id}" if own_id else f"{base_id}:{kind}-{index + 1}"
+            rule_id += f"@{language}" if language else ""
+            if own_id is not None and not CODE_ID.match(str(own_id)):
+                self.problem(where, f"rule id '{own_id}' may only hold letters, digits, '_', '-' and '.'")
+            elif rule_id in rule_ids:
+                self.problem(where, f"rule id '{own_id}' is used twice in {what}")
+            rule_ids.add(rule_id)
+            rule = parse_one(item, where, rule_id, f"{kind} rule {index + 1} of {what}")
+            if rule is not None:
+                rules.append(rule)
+        return rules
+
+    def pattern_rule(self, item: Any, where: Where, rule_id: str, what: str) -> PatternRule | None:
+        if isinstance(item, CommentedMap):
+            self.check_keys(item, PATTERN_KEYS, what)
+            if "pattern" not in item:
+                self.problem(where, f"{what} needs a 'pattern:' list of token specs")
+                return None
+            where, item = _position(item, "pattern", value=True), item["pattern"]
+        pattern = _plain(item)
+        message = _pattern_problem(pattern)
+        if message:
+            self.problem(where, f"malformed pattern in {what}: {message}")
+            return None
+        return PatternRule(rule_id, pattern)
+
+    def boolean_rule(self, item: Any, where: Where, rule_id: str, what: str) -> BooleanRule | None:
+        if not isinstance(item, CommentedMap):
+            self.problem(where, f"{what} is a mapping with 'all', 'any' and 'none' lists of terms")
+            return None
+        self.check_keys(item, BOOLEAN_KEYS, what)
+        all_terms = self.string_list(item, "all", what, item="term")
+        any_terms = self.string_list(item, "any", what, item="term")
+        if not all_terms and not any_terms:
+            self.problem(where, f"{what} needs 'all' or 'any' terms ('none' alone matches everything)")
+            return None
+        return BooleanRule(rule_id, all_terms, any_terms, self.string_list(item, "none", what, item="term"))
+
+    def near_rule(self, item: Any, where: Where, rule_id: str, what: str) -> NearRule | None:
+        if not isinstance(item, CommentedMap):
+            self.problem(where, f"{what} is a mapping with 'terms', 'with' and 'within'")
+            return None
+        self.check_keys(item, NEAR_KEYS, what)
+        terms = self.string_list(item, "terms", what, item="term")
+        near_terms = self.string_list(item, "with", what, item="term")
+        within = item.get("within", 5)
+        if not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 100:
+            self.problem(_position(item, "within", value=True), f"'within' of {what} must be a whole number of tokens from 1 to 100")
+            return None
+        if not terms or not near_terms:
+            self.problem(where, f"{what} needs both 'terms' and 'with' lists")
+            return None
+        return NearRule(rule_id, terms, near_terms, within)
+
+
+@dataclass(frozen=True)
+class _RuleListPlace:
+    """Where a rule list sits: ``mapping[key]``, the list for rule key ``rule_key`` (key is a language if nested)."""
+
+    mapping: CommentedMap
+    key: Any
+    rule_key: str
+
+
+def _is_rule(value: CommentedMap) -> bool:
+    """A single boolean or near rule written as a mapping, not a mapping of languages."""
+    return any(key in value for key in (*BOOLEAN_KEYS, *NEAR_KEYS))
+
+
+def _pattern_problem(pattern: Any) -> str | None:
+    """spaCy's own verdict on a Matcher pattern, condensed to one line (None if fine)."""
+    if not isinstance(pattern, list) or not pattern:
+        return "a pattern is a non-empty list of token specs such as {LOWER: peer}"
+    from spacy.errors import MatchPatternError  # lazy: spaCy is slow to import
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    try:
+        Matcher(Vocab(), validate=True).add("check", [pattern])
+    except MatchPatternError as error:
+        details = [line[2:] for line in str(error).splitlines() if line.startswith("- ")]
+        return _friendly_pattern_problem(details[0]) if details else str(error).splitlines()[0]
+    except (ValueError, TypeError, KeyError) as error:
+        return str(error).splitlines()[0]
+    return None
+
+
+def _friendly_pattern_problem(detail: str) -> str:
+    """'[pattern -> 0 -> LOWR] Extra inputs are not permitted' as 'token 1: unknown key LOWR ...'."""
+    match = re.match(r"\[pattern -> (\d+)(?: -> (\w+))?[^\]]*\] (.*)", detail)
+    if not match:
+        return detail
+    token, key, message = int(match.group(1)) + 1, match.group(2), match.group(3)
+    if key and message.startswith("Extra inputs"):
+        return f"token {token}: '{key}' is not a token attribute spaCy knows (such as LOWER, LEMMA, POS, OP)"
+    return f"token {token}{f', {key}' if key else ''}: {message}"

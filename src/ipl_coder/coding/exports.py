@@ -1,0 +1,50 @@
+"""Files generated from the project store; none of them is ever read back as a record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipl_coder.coding.frequencies import (
+    CodeFrequency,
+    code_frequencies,
+    write_frequencies_csv,
+)
+from ipl_coder.coding.segment_files import SegmentsCsvWriter, SegmentsJsonlWriter
+from ipl_coder.files import atomic_file
+from ipl_coder.store import COUNTED_STATUSES, ProjectStore, SegmentRow
+from ipl_coder.transcripts.participants import build_people_index, register_from_store
+
+SEGMENTS_CSV = "segments.csv"
+SEGMENTS_JSONL = "segments.jsonl"
+FREQUENCIES_CSV = "frequencies.csv"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    paths: list[Path]
+    frequencies: list[CodeFrequency]
+
+
+def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequence[str] = COUNTED_STATUSES) -> ExportResult:
+    """Rewrite the project's standard exports from the store, reading the segments once."""
+    codes = store.latest_codes()
+    labels = {code.code_id: code.label for code in codes}
+    transcripts = store.transcripts()
+    people = build_people_index(transcripts, store.speakers(), register_from_store(store.participants()))
+    csv_path, jsonl_path = project_dir / SEGMENTS_CSV, project_dir / SEGMENTS_JSONL
+    with atomic_file(csv_path, encoding="utf-8-sig") as csv_handle, atomic_file(jsonl_path) as jsonl_handle:
+        csv_writer = SegmentsCsvWriter(csv_handle, labels, people)
+        jsonl_writer = SegmentsJsonlWriter(jsonl_handle, labels, people)
+
+        def written(segments: Iterator[SegmentRow]) -> Iterator[SegmentRow]:
+            for segment in segments:
+                csv_writer.write(segment)
+                jsonl_writer.write(segment)
+                yield segment
+
+        frequencies = code_frequencies(codes, written(store.segments(statuses)))
+    frequencies_path = project_dir / FREQUENCIES_CSV
+    write_frequencies_csv(frequencies_path, frequencies, [transcript.name for transcript in transcripts])
+    return ExportResult([csv_path, jsonl_path, frequencies_path], frequencies)

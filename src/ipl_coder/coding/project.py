@@ -1,0 +1,218 @@
+"""Code a set of transcripts into a project: the plain function behind ``ipl-coder code``.
+
+Transcripts are read, coded and stored one at a time, so memory stays flat
+however large the corpus, and each transcript is committed on its own, so an
+interrupted run keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ipl_coder import __version__
+from ipl_coder.codebook.model import UNITS, Codebook
+from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.coding.exports import write_project_exports
+from ipl_coder.coding.frequencies import CodeFrequency
+from ipl_coder.coding.parallel import code_in_parallel
+from ipl_coder.errors import InputError, TranscriptError
+from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
+from ipl_coder.transcripts import Transcript
+from ipl_coder.transcripts.languages import language_code
+from ipl_coder.transcripts.participants import (
+    ParticipantTable,
+    load_participants,
+    register_from_store,
+    register_mismatches,
+    written_language,
+)  # fmt: skip
+from ipl_coder.transcripts.reader import (
+    FORMATS,
+    TranscriptFile,
+    find_transcripts,
+    read_transcript,
+)
+
+Progress = Callable[[int, int, str], None]  # done, total, name of the transcript being worked on
+
+
+@dataclass(frozen=True)
+class CodeOptions:
+    unit: str = "sentence"  # the default unit for codes that do not set their own
+    model: str | None = None  # an installed spaCy pipeline instead of the blank default
+    interviewer_labels: tuple[str, ...] = ()  # added to the built-in interviewer labels
+    jobs: int = 0  # worker processes; 0 means one per core
+    participants: Path | None = None  # a CSV or XLSX register of who is in each transcript
+    statuses: tuple[str, ...] = COUNTED_STATUSES  # which segments the exports count
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class CodedTranscript:
+    name: str
+    format: str
+    encoding: str
+    language: str
+    turns: int
+    words: int
+    segments: int
+    kept_decided: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeRunResult:
+    project_dir: Path
+    run_id: int
+    codebook: str
+    pipeline: str
+    unit: str
+    coded: list[CodedTranscript]
+    skipped: list[SkippedFile]
+    frequencies: list[CodeFrequency]
+    exports: list[Path]
+    seconds: float
+    counted_statuses: tuple[str, ...] = COUNTED_STATUSES
+    notes: tuple[str, ...] = ()  # about the run as a whole, such as participants-file mismatches
+
+    @property
+    def words(self) -> int:
+        return sum(transcript.words for transcript in self.coded)
+
+    @property
+    def segments(self) -> int:
+        return sum(transcript.segments for transcript in self.coded)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": str(self.project_dir),
+            "store": str(self.project_dir / STORE_FILENAME),
+            "run_id": self.run_id,
+            "codebook": self.codebook,
+            "pipeline": self.pipeline,
+            "unit": self.unit,
+            "transcripts_coded": len(self.coded),
+            "segments": self.segments,
+            "words": self.words,
+            "seconds": round(self.seconds, 3),
+            "coded": [asdict(transcript) for transcript in self.coded],
+            "skipped": [{"path": str(skip.path), "reason": skip.reason} for skip in self.skipped],
+            "codes": [
+                {"code": row.code_id, "label": row.label, "segments": row.segments, "transcripts": row.transcripts}
+                for row in self.frequencies
+            ],
+            "counted_statuses": list(self.counted_statuses),
+            "exports": [str(path) for path in self.exports],
+            "notes": list(self.notes),
+        }
+
+
+def code_transcripts(
+    paths: Sequence[Path],
+    codebook_path: Path,
+    project_dir: Path,
+    options: CodeOptions = CodeOptions(),
+    progress: Progress | None = None,
+) -> CodeRunResult:
+    """Pre-code every transcript under ``paths`` with the codebook, into the project at ``project_dir``."""
+    from ipl_coder.coding.coders import LanguageCoders
+
+    started = time.perf_counter()
+    if options.unit not in UNITS:
+        raise InputError(f"unit '{options.unit}' is not one of: {', '.join(UNITS)}")
+    codebook = load_codebook(codebook_path)
+    if not codebook.has_rules:
+        raise InputError(
+            f"{codebook_path}: no code has any rule (terms, patterns, boolean or near), so nothing would be suggested; "
+            "add terms with 'ipl-coder codebook add-term'"
+        )
+    files = find_transcripts(paths)
+    if not files:
+        raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")
+    new_register = load_participants(options.participants) if options.participants else None
+    coders = LanguageCoders(codebook, options.unit, options.model)  # before the store: a bad --model leaves nothing
+    pipeline = coders.pipelines[coders.model_language or codebook.language]
+    with ProjectStore.open(project_dir, create=True) as store:
+        if new_register:
+            store.replace_participants(new_register)
+        register = new_register or register_from_store(store.participants())
+        for language in _register_languages(register, codebook):
+            coders.coder(language)  # built before workers fork, so they share it
+        run_id = store.start_run(
+            store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, options.unit,
+            {"interviewer_labels": list(options.interviewer_labels), "model": options.model,
+             "participants": str(options.participants) if options.participants else None,
+             "statuses": list(options.statuses)},
+        )  # fmt: skip
+        coded: list[CodedTranscript] = []
+        skipped: list[SkippedFile] = []
+        read = (_read(transcript_file, options.interviewer_labels, codebook, register) for transcript_file in files)
+        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coders, options.jobs, len(files))):
+            if progress:
+                progress(done, len(files), transcript_file.name)
+            try:
+                if isinstance(transcript, TranscriptError):
+                    raise transcript  # unreadable: reported like one the store refuses
+                saved = store.save_coded_transcript(transcript, segments, run_id)
+            except TranscriptError as error:
+                skipped.append(SkippedFile(transcript_file.path, error.reason))
+                continue
+            coded.append(CodedTranscript(
+                transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
+                len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
+                transcript.warnings,
+            ))  # fmt: skip
+        if progress:
+            progress(len(files), len(files), "")
+        store.finish_run(run_id, coded=len(coded), skipped=len(skipped),
+                         segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
+        notes = register_mismatches(new_register, [row.name for row in store.transcripts()]) if new_register else []
+        exports = write_project_exports(store, project_dir, options.statuses)
+    return CodeRunResult(
+        project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
+        pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
+        or pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
+        exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses, notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], codebook: Codebook,
+          register: ParticipantTable | None) -> tuple[TranscriptFile, Transcript | TranscriptError]:  # fmt: skip
+    try:
+        speakers = [entry.speaker for entry in register.for_transcript(transcript_file.name) if entry.speaker] if register else []
+        transcript = read_transcript(transcript_file, interviewer_labels, speakers)
+        return transcript_file, replace(transcript, language=transcript_language(transcript, codebook, register))
+    except TranscriptError as error:
+        return transcript_file, error
+
+
+def _register_languages(register: ParticipantTable | None, codebook: Codebook) -> set[str]:
+    written = {entry.language for entry in (register.entries if register else ()) if entry.language}
+    return {code for value in written if (code := language_code(value)) in codebook.languages}
+
+
+def transcript_language(transcript: Transcript, codebook: Codebook, register: ParticipantTable | None) -> str:
+    """From the front matter, else the participants file, else the codebook; the codebook must have rules in it."""
+    given = written_language(transcript.language, transcript.name, register)
+    if given is None:
+        return codebook.language
+    written, source = given
+    language = language_code(written)
+    if language is None:
+        raise TranscriptError(transcript.source_path, f"language '{written}' (from {source}) is not a language such as en or nb")
+    if language not in codebook.languages:
+        raise TranscriptError(
+            transcript.source_path,
+            f"it is in '{language}' (from {source}), but the codebook has rules only in {', '.join(codebook.languages)}; "
+            f"add '{language}:' terms to the codebook or correct the language",
+        )
+    return language

@@ -1,1 +1,0 @@
-"""Readers for files other tools write: REFI-QDA codebooks and projects."""

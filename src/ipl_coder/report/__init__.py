@@ -1,0 +1,1 @@
+"""Counting codes for a researcher: frequencies by participant group."""
