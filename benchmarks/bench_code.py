@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from ipl_coder.transcripts import count_words  # noqa: E402
 from ipl_coder.transcripts.reader import (  # noqa: E402
-    TranscriptFile,
     find_transcripts,
     read_transcript,
 )

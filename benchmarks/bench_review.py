@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_code import build_corpus  # noqa: E402
-
 from ipl_coder.store import NewDecision, ProjectStore  # noqa: E402
 
 CLI = [sys.executable, "-m", "ipl_coder"]

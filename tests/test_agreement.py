@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from ipl_coder.coding.project import code_transcripts
 from ipl_coder.review.agreement import (
     cohen_kappa,
@@ -46,7 +46,7 @@ def double_coded(write_file: Callable[..., Path], tmp_path: Path) -> Path:
         assert len(segments) == 10
         for coder, values in (("ana", ANA), ("ola", OLA)):
             store.record_decisions([NewDecision(coder, "accept" if value else "reject", s.segment_id)
-                                    for s, value in zip(segments, values)])  # fmt: skip
+                                    for s, value in zip(segments, values, strict=True)])  # fmt: skip
     return project
 
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import IPL_CODEBOOK, SAMPLES
 from typer.testing import CliRunner
 
+from conftest import IPL_CODEBOOK, SAMPLES
 from ipl_coder.cli import app
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.store import ProjectStore
@@ -61,7 +61,7 @@ def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
     assert len(rows) == len(jsonl) == len(stored) > 100
     for record in jsonl:
         assert texts[record["transcript"]][record["start"] : record["end"]] == record["text"]
-    for row, record in zip(rows, jsonl):
+    for row, record in zip(rows, jsonl, strict=True):
         assert row["segment_id"] == record["segment_id"] and int(row["start"]) == record["start"]
         assert row["text"].removeprefix("'") == record["text"]
         assert row["rules"] == "; ".join(record["rules"]) and record["status"] == "pending"

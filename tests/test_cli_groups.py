@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import IPL_CODEBOOK, SAMPLES
 from docx import Document
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
+from conftest import IPL_CODEBOOK, SAMPLES
 from ipl_coder.cli import app
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.store import ProjectStore

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 
+from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.errors import ProjectError
 from ipl_coder.store import ProjectStore

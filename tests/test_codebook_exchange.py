@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import IPL_CODEBOOK, ROOT, SAMPLES, run_cli
 
+from conftest import IPL_CODEBOOK, ROOT, SAMPLES, run_cli
 from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.store import ProjectStore
 

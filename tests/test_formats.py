@@ -16,7 +16,7 @@ from ipl_coder.transcripts.reader import (
     read_transcript,
 )
 
-I, P = INTERVIEWER, PARTICIPANT
+I, P = INTERVIEWER, PARTICIPANT  # noqa: E741 - the rows below read as a table
 
 
 def read(path: Path, *labels: str) -> Transcript:

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from ipl_coder.review.session import (
     CODER_VARIABLE,
     ReviewScope,

@@ -8,9 +8,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 from openpyxl import load_workbook
 
+from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 from ipl_coder.store import ProjectStore
 
 
@@ -18,7 +18,7 @@ def read_sheet(path: Path) -> list[dict[str, str]]:
     if path.suffix == ".xlsx":
         rows = list(load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
         header = [str(cell) for cell in rows[0]]
-        return [{name: "" if value is None else str(value) for name, value in zip(header, row)} for row in rows[1:]]
+        return [{name: "" if value is None else str(value) for name, value in zip(header, row, strict=False)} for row in rows[1:]]
     return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
 
 

@@ -90,7 +90,7 @@ def _print_machine(console: Console, result: AgreementResult) -> None:
     table.add_column("code / rule", overflow="fold")  # folds; the figures never do
     for heading in ("decided", "accepted", "precision", "coded", "found", "recall", "F1"):
         table.add_column(heading, justify="right", no_wrap=True)
-    for name, row in zip(names, result.machine):
+    for name, row in zip(names, result.machine, strict=True):
         style = "dim" if row.rule_id else None
         table.add_row(escape(name), str(row.reviewed), str(row.accepted), _share(row.precision), str(row.people_coded),
                       str(row.found), _share(row.recall), _share(row.f1), style=style)  # fmt: skip

@@ -84,7 +84,7 @@ def _print_report(report: TranscriptReport, full: bool) -> None:
     for heading, justify in (("#", "right"), ("time", "left"), ("speaker", "left"), ("role", "left"),
                              ("start", "right"), ("end", "right"), ("words", "right"), ("text", "left")):  # fmt: skip
         table.add_column(heading, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for turn, count in zip(transcript.turns, transcript.turn_word_counts):
+    for turn, count in zip(transcript.turns, transcript.turn_word_counts, strict=True):
         text = transcript.turn_text(turn)
         if not full and len(text) > PREVIEW:
             text = text[:PREVIEW].rsplit(" ", 1)[0] + " …"
@@ -104,6 +104,6 @@ def _as_json(report: TranscriptReport) -> dict[str, Any]:
         "turns": [
             {"number": turn.number, "speaker": turn.speaker, "role": turn.role, "time": turn.timestamp,
              "start": turn.start_char, "end": turn.end_char, "words": words, "text": transcript.turn_text(turn)}
-            for turn, words in zip(transcript.turns, transcript.turn_word_counts)
+            for turn, words in zip(transcript.turns, transcript.turn_word_counts, strict=True)
         ],
     }  # fmt: skip

@@ -67,7 +67,7 @@ def _content_warnings(codebook: Codebook) -> list[LintWarning]:
         if not any(view_code.examples_match or view_code.examples_no_match for view_code in in_views):
             warn("no-examples", f"code '{code.code_id}' has no examples, so 'codebook test' cannot check its rules")
         else:
-            for view, view_code in zip(views, in_views):
+            for view, view_code in zip(views, in_views, strict=True):
                 if view_code.has_rules and not view_code.examples_match:
                     warn("no-examples", f"code '{code.code_id}' has rules in '{view.language}' but no '{view.language}' match examples")
         if not code.child_ids and not code.has_rules_in_any_language:
@@ -121,7 +121,7 @@ def _lemma_warnings(codebook: Codebook) -> list[LintWarning]:
         for code in view.codes:
             near_terms = [term for rule in code.near_rules for term in (*rule.terms, *rule.near_terms)]
             terms = [term for term in dict.fromkeys([*_terms(code), *near_terms]) if not is_exact(term)]
-            for term, doc in zip(terms, nlp.pipe(terms)):
+            for term, doc in zip(terms, nlp.pipe(terms), strict=True):
                 changed = [(token.lower_, token.lemma_.lower(), kind) for token in doc
                            if (kind := dictionary.misreading(token.lower_, token.lemma_.lower()))
                            and not (len(doc) > 1 and token.is_stop)]  # "them" read as "they" in "us and them" is harmless

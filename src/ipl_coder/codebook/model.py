@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ipl_coder.errors import CodebookError, Problem
-
 UNITS = ("sentence", "turn", "exchange")
 PARTICIPANTS = "participants"  # the default: every speaker but the interviewer
 INTERVIEWER = "interviewer"

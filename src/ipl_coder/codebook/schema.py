@@ -93,9 +93,9 @@ def _position(container: Any, key: Any, *, value: bool = False) -> Where:
     """Where ``container[key]`` sits in the file (the value's place if ``value``)."""
     try:
         if isinstance(container, CommentedMap):
-            return tuple(container.lc.value(key) if value else container.lc.key(key))  # type: ignore[return-value]
+            return tuple(container.lc.value(key) if value else container.lc.key(key))
         if isinstance(container, CommentedSeq):
-            return tuple(container.lc.item(key))  # type: ignore[return-value]
+            return tuple(container.lc.item(key))
     except (KeyError, IndexError, TypeError):
         pass
     return (container.lc.line, container.lc.col) if hasattr(container, "lc") else (0, 0)
@@ -153,7 +153,7 @@ class _CodebookParser:
             self.problem(_position(mapping, key, value=True), f"'{key}' of {what} must be a list of {item}s")
             return ()
         strings: list[str] = []
-        for entry, where in zip(value, items_at):
+        for entry, where in zip(value, items_at, strict=True):
             if isinstance(entry, (int, float)) and not isinstance(entry, bool):
                 entry = str(entry)
             if not isinstance(entry, str):
@@ -218,7 +218,9 @@ class _CodebookParser:
                 self.problem(_position(entry, "codes", value=True), f"'codes' of {what} must be a list of sub-codes")
         rules = self.rules_by_language(entry, code_id or "?", what)
         for language, examples in self.examples(entry, what).items():
-            rules[language] = replace(rules.get(language, Rules()), **examples)
+            base = rules.get(language, Rules())
+            rules[language] = replace(base, examples_match=examples.get("examples_match", base.examples_match),
+                                      examples_no_match=examples.get("examples_no_match", base.examples_no_match))
         own_rules = rules.pop(self.language, Rules())
         code = Code(
             code_id=code_id or "?",
@@ -303,7 +305,7 @@ class _CodebookParser:
 
     def rules_by_language(self, entry: CommentedMap, code_id: str, what: str) -> dict[str, Rules]:
         """A code's rules per language: each rule key holds a list, or a mapping of language to list."""
-        places: dict[str, dict[str, CommentedMap]] = {}  # language -> rule key -> the mapping holding it
+        places: dict[str, dict[str, _RuleListPlace]] = {}  # language -> rule key -> the mapping holding it
         for key in (*RULE_KEYS, "exclude_terms"):
             value = entry.get(key)
             if not isinstance(value, CommentedMap) or key in ("boolean", "near") and _is_rule(value):

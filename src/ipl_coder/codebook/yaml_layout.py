@@ -9,6 +9,7 @@ whatever follows in the edited file, and keep a code's own leading comment with 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -22,7 +23,7 @@ def detect_indentation(text: str) -> tuple[int, int, int]:
     """The file's mapping indent, sequence indent and dash offset, as ruamel.yaml's ``indent()`` takes them."""
     mapping, dash_offset = None, None
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for opener, line in zip(lines, lines[1:]):
+    for opener, line in pairwise(lines):
         stripped = opener.strip()
         if not stripped.endswith(":") or stripped.startswith(("'", '"')):
             continue

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.errors import PipelineError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.pipeline import SpanRuler
     from spacy.tokens import Doc
 
 SPANS_KEY = "ipl_hits"
@@ -74,7 +75,7 @@ class SimplemmaLemmatizer:
                 lemma = self.lemmatize(lower, lang=self.language).lower() if lower.isalpha() or "-" in lower else lower
                 lemma_hash = cache[lower_hash] = strings.add(lemma)
             lemma_hashes.append(lemma_hash)
-        doc.from_array([LEMMA], numpy.array(lemma_hashes, dtype="uint64").reshape(-1, 1))
+        doc.from_array([LEMMA], numpy.array(lemma_hashes, dtype="uint64").reshape(-1, 1))  # type: ignore[arg-type]  # thinc's Ints2d is this array
         return doc
 
 
@@ -130,6 +131,8 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
             raise PipelineError(f"spaCy has no language '{codebook.language}': fix 'language' in the codebook") from None
         name = blank_pipeline_name(codebook.language)
     language = nlp.lang
+    if language is None:
+        raise PipelineError(f"the pipeline '{name}' names no language; use one made for a language, such as en_core_web_sm")
     if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
         nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe(SENTENCE_FIX, after="sentencizer")
@@ -177,13 +180,15 @@ def add_codebook_rules(nlp: Language, codebook: Codebook) -> None:
     lower_patterns = [{**entry, "pattern": unquote(entry["pattern"])} for entry in phrases]
     # The lower-case ruler goes first so its patterns are plain tokens (spaCy warns
     # when they carry lemmas); a ruler with no patterns would only make spaCy warn.
-    for name, attr, patterns, place in (
-        ("ipl_lemma_rules", "LEMMA", lemma_patterns, {"last": True}),
-        ("ipl_lower_rules", "LOWER", lower_patterns, {"first": True}),
+    for name, attr, patterns, first in (
+        ("ipl_lemma_rules", "LEMMA", lemma_patterns, False),
+        ("ipl_lower_rules", "LOWER", lower_patterns, True),
     ):
         if patterns:
             config = {"spans_key": SPANS_KEY, "phrase_matcher_attr": attr, "overwrite": False, "validate": True}
-            nlp.add_pipe("span_ruler", name=name, config=config, **place).add_patterns(patterns)
+            ruler = cast("SpanRuler", nlp.add_pipe("span_ruler", name=name, config=config,
+                                                    first=first or None, last=(not first) or None))  # spaCy takes one of them
+            ruler.add_patterns(patterns)
 
 
 def is_exact(term: str) -> bool:

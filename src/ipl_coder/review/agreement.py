@@ -75,11 +75,11 @@ class CoderAgreement:
 
     @cached_property
     def cells(self) -> Counter[tuple[int, int]]:
-        return Counter(zip(self.first, self.second))
+        return Counter(zip(self.first, self.second, strict=True))
 
     @cached_property
     def percent(self) -> float | None:
-        return sum(a == b for a, b in zip(self.first, self.second)) / self.items if self.items else None
+        return sum(a == b for a, b in zip(self.first, self.second, strict=True)) / self.items if self.items else None
 
     @cached_property
     def kappa(self) -> float | None:
@@ -107,7 +107,7 @@ def cohen_kappa(first: Sequence[int], second: Sequence[int]) -> float | None:
     count = len(first)
     if not count:
         return None
-    observed = sum(a == b for a, b in zip(first, second)) / count
+    observed = sum(a == b for a, b in zip(first, second, strict=True)) / count
     first_counts, second_counts = Counter(first), Counter(second)
     chance = sum(first_counts[value] * second_counts[value] for value in set(first) | set(second)) / count**2
     return None if chance == 1 else (observed - chance) / (1 - chance)

@@ -178,7 +178,7 @@ class ProjectStore(DecisionQueries, RenameQueries):
                 "INSERT INTO turns (transcript_id, turn_number, speaker, role, start_char, end_char, word_count,"
                 " timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(transcript_id, turn.number, turn.speaker, turn.role, turn.start_char, turn.end_char, words,
-                  turn.timestamp) for turn, words in zip(transcript.turns, transcript.turn_word_counts)],
+                  turn.timestamp) for turn, words in zip(transcript.turns, transcript.turn_word_counts, strict=True)],
             )  # fmt: skip
         self._retire_older_versions(transcript.name, transcript_id)
         return transcript_id

@@ -61,7 +61,9 @@ def read_captions(text: str, interviewer_labels: Iterable[str] = ()) -> CaptionT
             merged[-1][2].append(cue.text)
         else:
             merged.append((speaker, cue.start, [cue.text]))
-    lines, turns, offset = [], [], 0
+    lines: list[str] = []
+    turns: list[Turn] = []
+    offset = 0
     for speaker, start, texts in merged:
         prefix = f"{speaker}: " if speaker else ""
         words = " ".join(texts)

@@ -43,10 +43,10 @@ def description_of(code: Code) -> str:
 def codebook_to_qdc(codebook: Codebook) -> bytes:
     from lxml import etree
 
-    root = etree.Element(f"{{{CODEBOOK_NAMESPACE}}}CodeBook", nsmap={None: CODEBOOK_NAMESPACE})
+    root = etree.Element(f"{{{CODEBOOK_NAMESPACE}}}CodeBook", nsmap={None: CODEBOOK_NAMESPACE})  # type: ignore[dict-item]  # None names the default namespace
     root.set("origin", f"ipl-coder {__version__}")
     codes = etree.SubElement(root, f"{{{CODEBOOK_NAMESPACE}}}Codes")
-    elements = {}
+    elements: dict[str, etree._Element] = {}
     for code in codebook.codes:
         parent = elements[code.parent_id] if code.parent_id else codes
         element = etree.SubElement(parent, f"{{{CODEBOOK_NAMESPACE}}}Code")

@@ -13,6 +13,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ipl_coder.errors import InputError
 from ipl_coder.files import atomic_file, atomic_path, spreadsheet_safe
@@ -116,9 +117,10 @@ def _write_xlsx(out: Path, coder: str, rows: Sequence[SheetRow], codes: Sequence
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)  # a new workbook starts with one worksheet
     sheet.title = "review"
     sheet.append(SHEET_COLUMNS)
     for row in rows:
