@@ -64,7 +64,7 @@ def test_a_mixed_folder_codes_every_good_file_and_reports_each_bad_one(tmp_path:
         f"Skipped {folder / 'binary.txt'}: this is a binary file, not text (it holds NUL bytes)",
         f"Skipped {folder / 'empty.txt'}: the file is empty",
     ]
-    assert "Note windows: not UTF-8 (byte 0x96 on line 2, column 22): read as cp1252" in stderr
+    assert "Warning windows: not UTF-8 (byte 0x96 on line 2, column 22): read as cp1252" in stderr
     with ProjectStore.open(tmp_path / "p") as store:
         stored = {row.name: row.text for row in store.transcripts()}
         encodings = dict(store.connection.execute("SELECT name, encoding FROM transcripts").fetchall())
@@ -217,7 +217,7 @@ def test_transcripts_show_reports_how_a_file_is_read(tmp_path: Path) -> None:
     text = (SAMPLES / "NO-PSW-09.txt").read_text(encoding="utf-8")
     assert text[first["start"] : first["end"]] == first["text"]
     exit_code, stdout, _ = run("transcripts", "show", SAMPLES / "NO-PSW-09.txt")
-    assert exit_code == 0 and "Deltaker" in stdout and "00:00:12" in stdout and "not set" in stdout
+    assert exit_code == 0 and "Deltaker" in stdout and "00:00:12" in stdout and "nb (detected from the text" in stdout
 
 
 def test_transcripts_show_on_bad_input(tmp_path: Path) -> None:

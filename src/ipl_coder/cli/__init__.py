@@ -47,7 +47,7 @@ def _global_options(
 
 
 def _register() -> None:
-    from ipl_coder.cli import codebook_edit, codebook_exchange, review_sheet  # noqa: F401 - they add commands to their groups
+    from ipl_coder.cli import codebook_edit, codebook_exchange, review_sheet, transcripts_check  # noqa: F401 - they add commands to their groups
     from ipl_coder.cli.agreement import agreement_command
     from ipl_coder.cli.code import code_command
     from ipl_coder.cli.codebook import codebook_app

@@ -187,7 +187,9 @@ def _print_summary(result: CodeRunResult) -> None:
         error_console.print(f"[yellow]Skipped[/] {escape(f'{skipped.path}: {skipped.reason}')}", soft_wrap=True)
     for transcript in result.coded:
         for warning in transcript.warnings:
-            error_console.print(f"[yellow]Note[/] {escape(f'{transcript.name}: {warning}')}", soft_wrap=True)
+            error_console.print(f"[yellow]Warning[/] {escape(f'{transcript.name}: {warning}')}", soft_wrap=True)
+        for note in transcript.notes:
+            error_console.print(f"[cyan]Note[/] {escape(f'{transcript.name}: {note}')}", soft_wrap=True)
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
     if not result.coded:

@@ -41,7 +41,8 @@ def show_command(
 ) -> None:
     """Show how a transcript file is read: encoding, format, language, attributes and every turn.
 
-    Use it to check a file before coding it: are the speakers found, is the
+    Use it to look closely at one file before coding it (for a whole folder,
+    use 'ipl-coder transcripts check'): are the speakers found, is the
     interviewer recognised (role), are the timestamps read, is the text
     decoded right (look at æøå)? Offsets are the character positions that
     segments.csv and the project use.
@@ -78,8 +79,10 @@ def _print_report(report: TranscriptReport, full: bool) -> None:
         facts.append((f"speaker {label or '(unlabelled)'}", f"participant {person.participant_id}" + (f"; {details}" if details else "")))
     for name, value in facts:
         console.print(f"  {name + ':':<12} {escape(value)}")
-    for warning in transcript.warnings:
-        console.print(f"  [yellow]Note[/] {escape(warning)}")
+    for warning in report.warnings:
+        console.print(f"  [yellow]Warning[/] {escape(warning)}")
+    for note in report.notes:
+        console.print(f"  [cyan]Note[/] {escape(note)}")
     table = Table(show_edge=False, pad_edge=False)
     for heading, justify in (("#", "right"), ("time", "left"), ("speaker", "left"), ("role", "left"),
                              ("start", "right"), ("end", "right"), ("words", "right"), ("text", "left")):  # fmt: skip
@@ -98,7 +101,8 @@ def _as_json(report: TranscriptReport) -> dict[str, Any]:
     return {
         "path": str(transcript.source_path), "format": transcript.format, "encoding": transcript.encoding,
         "language": report.language, "language_source": report.language_source,
-        "attributes": dict(report.attributes), "warnings": list(transcript.warnings),
+        "detected_language": transcript.detected_language.code if transcript.detected_language else None,
+        "attributes": dict(report.attributes), "warnings": list(report.warnings), "notes": list(report.notes),
         "people": {label: {"participant": person.participant_id, "attributes": dict(person.attributes)}
                    for label, person in report.people.items()},
         "turns": [

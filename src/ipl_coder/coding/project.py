@@ -22,13 +22,13 @@ from ipl_coder.coding.parallel import code_in_parallel
 from ipl_coder.errors import InputError, TranscriptError
 from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
 from ipl_coder.transcripts import Transcript
+from ipl_coder.transcripts.language_choice import choose_language
 from ipl_coder.transcripts.languages import language_code
 from ipl_coder.transcripts.participants import (
     ParticipantTable,
     load_participants,
     register_from_store,
     register_mismatches,
-    written_language,
 )  # fmt: skip
 from ipl_coder.transcripts.reader import (
     FORMATS,
@@ -66,7 +66,8 @@ class CodedTranscript:
     words: int
     segments: int
     kept_decided: int
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what may have been read wrongly
+    notes: tuple[str, ...] = ()  # how an ambiguity was settled
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def code_transcripts(
             coded.append(CodedTranscript(
                 transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
                 len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
-                transcript.warnings,
+                transcript.warnings, transcript.notes,
             ))  # fmt: skip
         if progress:
             progress(len(files), len(files), "")
@@ -190,7 +191,7 @@ def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], 
     try:
         speakers = [entry.speaker for entry in register.for_transcript(transcript_file.name) if entry.speaker] if register else []
         transcript = read_transcript(transcript_file, interviewer_labels, speakers)
-        return transcript_file, replace(transcript, language=transcript_language(transcript, codebook, register))
+        return transcript_file, with_language(transcript, codebook, register)
     except TranscriptError as error:
         return transcript_file, error
 
@@ -200,19 +201,31 @@ def _register_languages(register: ParticipantTable | None, codebook: Codebook) -
     return {code for value in written if (code := language_code(value)) in codebook.languages}
 
 
-def transcript_language(transcript: Transcript, codebook: Codebook, register: ParticipantTable | None) -> str:
-    """From the front matter, else the participants file, else the codebook; the codebook must have rules in it."""
-    given = written_language(transcript.language, transcript.name, register)
-    if given is None:
-        return codebook.language
-    written, source = given
-    language = language_code(written)
-    if language is None:
-        raise TranscriptError(transcript.source_path, f"language '{written}' (from {source}) is not a language such as en or nb")
+def with_language(transcript: Transcript, codebook: Codebook, register: ParticipantTable | None) -> Transcript:
+    """The transcript with the language it is coded in, and a note or warning on how it was chosen.
+
+    From the front matter, else the participants file, else the words, else the
+    codebook; the codebook must have rules in it.
+    """
+    choice = choose_language(transcript, register)
+    if choice.code is None and choice.written is None:
+        language = codebook.language
+    elif choice.code is None:
+        raise TranscriptError(transcript.source_path, f"language '{choice.written}' (from {choice.source}) is not a language such as en or nb")
+    else:
+        language = choice.code
     if language not in codebook.languages:
+        where = f"from {choice.source}" if choice.written is not None else choice.source
+        fix = ("set 'language:' in its front matter or the participants file if that is wrong" if choice.written is None
+               else "correct the language")  # fmt: skip
         raise TranscriptError(
             transcript.source_path,
-            f"it is in '{language}' (from {source}), but the codebook has rules only in {', '.join(codebook.languages)}; "
-            f"add '{language}:' terms to the codebook or correct the language",
+            f"it is in '{language}' ({where}), but the codebook has rules only in {', '.join(codebook.languages)}; "
+            f"add '{language}:' terms to the codebook or {fix}",
         )
-    return language
+    notes = list(transcript.notes)
+    if choice.detected and language != codebook.language:
+        notes.append(f"no language is set, and the text reads as '{language}' ({choice.source}): it is coded with the "
+                     f"codebook's '{language}' rules, not its default '{codebook.language}'")  # fmt: skip
+    return replace(transcript, language=language, notes=tuple(notes),
+                   warnings=(*transcript.warnings, *filter(None, [choice.warning])))  # fmt: skip

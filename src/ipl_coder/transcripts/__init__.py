@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ipl_coder.store import StoredTranscript
+    from ipl_coder.transcripts.detect import DetectedLanguage
 
 INTERVIEWER = "interviewer"
 PARTICIPANT = "participant"
@@ -43,11 +44,13 @@ class Transcript:
     encoding: str
     text: str = field(repr=False)
     turns: tuple[Turn, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what may be read wrongly: check it before trusting the counts
+    notes: tuple[str, ...] = ()  # how an ambiguity was settled, for the record
     # From the file's own YAML front matter; a participants file may add more.
     attributes: Mapping[str, str] = field(default_factory=dict)
     speaker_attributes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    language: str | None = None  # resolved when coding: attributes, then the codebook
+    language: str | None = None  # as the front matter writes it; resolved when coding
+    detected_language: DetectedLanguage | None = None  # what the words say, whatever is set
 
     @cached_property  # hashed once: every segment id needs it
     def content_hash(self) -> str:

@@ -1,7 +1,9 @@
 """Word (.docx) transcripts, read with python-docx.
 
-The text is the body's paragraphs, one per line (tables' cells too, row by row,
-since some transcription services lay turns out in a table). A paragraph's
+The text is the body's paragraphs, one per line. A table laid out as turns
+(speaker, text and perhaps time columns) becomes one ``Speaker: text`` line per
+row (see :mod:`ipl_coder.transcripts.docx_tables`); any other table's cells are
+read one per line, row by row. A paragraph's
 leading bold run is how Word transcripts usually mark the speaker, so a label in
 bold (``**Kari:** ...`` or a bold paragraph of its own) is vouched for even
 where that speaker talks only once.
@@ -16,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ipl_coder.transcripts.docx_tables import TableTurns, table_turns
+
 if TYPE_CHECKING:
     from docx.text.paragraph import Paragraph
 
@@ -26,7 +30,8 @@ BOLD_LABEL = re.compile(r"^\s*(?P<label>[^\W_][^:\n]{0,39}?)\s*(?:[\[(][\d:.,]+[
 @dataclass(frozen=True)
 class DocxText:
     text: str
-    bold_labels: frozenset[str]
+    bold_labels: frozenset[str]  # and the speaker column's labels of tables read as turns
+    notes: tuple[str, ...] = ()
 
 
 class DocxError(ValueError):
@@ -43,16 +48,23 @@ def read_docx_text(raw: bytes) -> DocxText:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise DocxError(f"not a Word .docx file that can be opened ({type(error).__name__}); open it in Word and save it as .docx") from None
     lines: list[str] = []
-    bold_labels: set[str] = set()
-    for paragraph in _paragraphs(document):
-        lines.append(paragraph.text)
-        label = _bold_label(paragraph)
+    labels: set[str] = set()
+    notes: list[str] = []
+    for block in _blocks(document):
+        if isinstance(block, TableTurns):
+            lines += block.lines
+            labels |= block.speakers
+            notes.append(block.description)
+            continue
+        lines.append(block.text)
+        label = _bold_label(block)
         if label:
-            bold_labels.add(label)
-    return DocxText("\n".join(lines), frozenset(bold_labels))
+            labels.add(label)
+    return DocxText("\n".join(lines), frozenset(labels), tuple(notes))
 
 
-def _paragraphs(document: object) -> Iterator[Paragraph]:
+def _blocks(document: object) -> Iterator[Paragraph | TableTurns]:
+    """The body's paragraphs in order, a table of turns as a whole and any other table cell by cell."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -60,6 +72,10 @@ def _paragraphs(document: object) -> Iterator[Paragraph]:
         if isinstance(block, Paragraph):
             yield block
         elif isinstance(block, Table):
+            turns = table_turns(block)
+            if turns is not None:
+                yield turns
+                continue
             for row in block.rows:
                 for cell in row.cells:
                     yield from cell.paragraphs

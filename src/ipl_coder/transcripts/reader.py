@@ -5,12 +5,14 @@ from __future__ import annotations
 import glob
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ipl_coder.errors import InputError, TranscriptError
 from ipl_coder.transcripts import INTERVIEWER, PARTICIPANT, Transcript, Turn
 from ipl_coder.transcripts.captions import CaptionError, read_captions
+from ipl_coder.transcripts.checks import reading_warnings
+from ipl_coder.transcripts.detect import detect_language
 from ipl_coder.transcripts.docx import DocxError, read_docx_text
 from ipl_coder.transcripts.encoding import (
     Decoded,
@@ -22,7 +24,7 @@ from ipl_coder.transcripts.frontmatter import (
     FrontMatterError,
     split_front_matter,
 )
-from ipl_coder.transcripts.plain import split_turns
+from ipl_coder.transcripts.plain import TurnReading, read_turns
 
 FORMATS = {".txt": "text", ".md": "markdown", ".docx": "docx", ".vtt": "webvtt", ".srt": "srt"}
 # Found in a folder, these are reported as skipped with what to do, not silently left out.
@@ -121,7 +123,7 @@ def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterabl
     if not raw.strip():
         raise TranscriptError(path, "the file is empty")
     try:
-        decoded, vouched = _decode(raw, format_name)
+        decoded, vouched, notes = _decode(raw, format_name)
         text = normalise_text(decoded.text)
         if not text.strip():
             raise TranscriptError(path, "the file is empty")
@@ -131,30 +133,35 @@ def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterabl
         labels = (*interviewer_labels, *front_matter.interviewer_labels)
         if format_name in CAPTIONS:
             captions = read_captions(text, labels)
-            text, turns = captions.text, captions.turns
+            text, reading = captions.text, TurnReading(captions.turns)
         else:
-            turns = split_turns(text, labels, (*vouched, *speaker_labels, *front_matter.speaker_attributes))
+            reading = read_turns(text, labels, (*vouched, *speaker_labels, *front_matter.speaker_attributes))
     except (UndecodableError, DocxError, FrontMatterError, CaptionError) as error:
         raise TranscriptError(path, str(error)) from None
     warnings = [decoded.warning] if decoded.warning else []
+    turns = reading.turns
     if not turns or not any(turn.speaker for turn in turns):
         start = len(text) - len(text.lstrip())
         turns = (Turn(1, "", PARTICIPANT, start, len(text.rstrip()), turns[0].timestamp if turns else None),)
         warnings.append("no speaker labels found: the whole file is read as one participant turn")
     warnings += _interviewer_warning(turns)
-    return Transcript(
+    transcript = Transcript(
         name=transcript_file.name, source_path=path, format=format_name, encoding=decoded.encoding, text=text,
-        turns=turns, warnings=tuple(warnings), attributes=front_matter.attributes,
-        speaker_attributes=front_matter.speaker_attributes, language=front_matter.attributes.get("language") or None,
+        turns=turns, attributes=front_matter.attributes, speaker_attributes=front_matter.speaker_attributes,
+        language=front_matter.attributes.get("language") or None,
     )  # fmt: skip
+    participant_text = "\n".join(transcript.turn_text(turn) for turn in turns if turn.role == PARTICIPANT)
+    warnings += reading_warnings(turns, transcript.turn_word_counts, reading.unread_labels)
+    return replace(transcript, warnings=tuple(warnings), notes=(*notes, *reading.notes),
+                   detected_language=detect_language(participant_text or text))  # fmt: skip
 
 
-def _decode(raw: bytes, format_name: str) -> tuple[Decoded, frozenset[str]]:
-    """The file's text, and the speaker labels its formatting vouches for (bold in Word)."""
+def _decode(raw: bytes, format_name: str) -> tuple[Decoded, frozenset[str], tuple[str, ...]]:
+    """The file's text, the speaker labels its formatting vouches for (bold in Word), and notes on how it was read."""
     if format_name == "docx":
         docx_text = read_docx_text(raw)
-        return Decoded(docx_text.text, "docx"), docx_text.bold_labels
-    return decode_transcript_bytes(raw), frozenset()
+        return Decoded(docx_text.text, "docx"), docx_text.bold_labels, docx_text.notes
+    return decode_transcript_bytes(raw), frozenset(), ()
 
 
 def _interviewer_warning(turns: Sequence[Turn]) -> list[str]:
