@@ -44,6 +44,8 @@ def test_a_label_used_once_that_answers_the_interviewer_is_a_speaker(fixture: Pa
     assert roles(transcript) == [("Interviewer", I), (answer, P)]
     assert transcript.turn_word_counts[1] > 50  # the whole answer, no longer the interviewer's
     assert not [warning for warning in transcript.warnings if "cp1252" not in warning]
+    line = transcript.text.count("\n", 0, transcript.turns[1].start_char) + 1
+    assert transcript.notes == (f"read '{answer}' (line {line}) as a speaker: used once, but answering the interviewer",)
 
 
 def test_speech_with_a_colon_between_two_questions_stays_speech(write_file: Callable[..., Path]) -> None:

@@ -139,7 +139,8 @@ def read_turns(text: str, interviewer_labels: Iterable[str] = (), vouched_labels
     candidates = [c for offset, line in _lines(text) if (c := _candidate(line, offset))]
     uses = Counter(normalise_label(c.label) for c in candidates)
     known = [c for c in candidates if _is_label(c, uses, interviewers | vouched)]
-    label_lines = sorted([*known, *_answers_by_name(candidates, known, uses, interviewers)], key=lambda c: c.line_start)
+    answers = _answers_by_name(candidates, known, uses, interviewers)
+    label_lines = sorted([*known, *answers], key=lambda c: c.line_start)
     turns: list[Turn] = []
     for index, label_line in enumerate(label_lines):
         next_start = label_lines[index + 1].line_start if index + 1 < len(label_lines) else len(text)
@@ -152,6 +153,10 @@ def read_turns(text: str, interviewer_labels: Iterable[str] = (), vouched_labels
         role = INTERVIEWER if is_interviewer_label(label_line.label, interviewers) else PARTICIPANT
         turns.append(Turn(len(turns) + 1, label_line.label, role, start, end, label_line.timestamp))
     settled, notes = _one_default_interviewer(text, turns, given)
+    if answers:
+        named = ", ".join(f"'{c.label}' (line {text.count(chr(10), 0, c.line_start) + 1})" for c in answers[:3])
+        more = f" and {len(answers) - 3} more" if len(answers) > 3 else ""
+        notes.append(f"read {named}{more} as a speaker: used once, but answering the interviewer")
     first_turn = label_lines[0].line_start if label_lines else len(text)
     taken = {c.line_start for c in label_lines}
     unread = tuple(
