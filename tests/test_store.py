@@ -80,7 +80,8 @@ def test_rerun_after_a_codebook_edit_keeps_every_decision(write_file: Callable[.
         assert counted == {("hope", "There was hope."), ("hope", "The team was kind."), ("hope", "The team changed.")}
 
 
-def test_an_edited_transcript_keeps_its_old_version_only_for_decisions(write_file: Callable[..., Path], tmp_path: Path) -> None:
+def test_an_edited_transcript_moves_its_decided_segments_to_the_new_text(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 13: the decided segment used to stay with the retired version, out of sight."""
     codebook = write_file("cb.yaml", CODEBOOK)
     project = tmp_path / "project"
     transcript = write_file("in/t1.txt", TRANSCRIPT)
@@ -92,12 +93,18 @@ def test_an_edited_transcript_keeps_its_old_version_only_for_decisions(write_fil
     code_transcripts([transcript], codebook, project)
     with ProjectStore.open(project) as store:
         assert len(store.transcripts()) == 1
-        assert "unkind" in store.transcripts()[0].text
-        count = store.connection.execute(
+        current = store.transcripts()[0]
+        assert "unkind" in current.text
+        old_version = store.connection.execute(
             "SELECT COUNT(*) FROM segments JOIN transcripts USING (transcript_id) WHERE is_current = 0"
         ).fetchone()[0]
-        assert count == 1  # only the decided segment of the old version remains
-        assert store.decisions(decided.segment_id)[0].coder == "ana"
+        assert old_version == 0  # nothing left behind, out of sight
+        moved = store.resolve_segment_id(decided.segment_id)
+        assert moved is not None and moved != decided.segment_id
+        segment = store.segment(moved)
+        assert segment is not None and segment.status == "accepted" and segment.text == "There was hope."
+        assert current.text[segment.start_char : segment.end_char] == "There was hope."
+        assert store.decisions(moved)[0].coder == "ana"
 
 
 def test_decisions_are_validated(write_file: Callable[..., Path], tmp_path: Path) -> None:

@@ -90,6 +90,9 @@ def import_command(
     row is named with what is wrong. Otherwise every decision is stored with its
     coder, the time, and the sheet and row it came from, and what changed is listed.
 
+    A row with an empty coder cell (a code you added) is filed under --coder if
+    given, else under the coder the sheet was exported for.
+
     Rows already as the project has them are left alone, so importing a sheet
     twice is harmless. An empty decision never takes one back; use undo in
     'ipl-coder review' for that. The project's exports are rewritten afterwards.
@@ -99,9 +102,8 @@ def import_command(
       ipl-coder review import review-ana.xlsx --project my-project
     """
     from ipl_coder.exchange.review_sheet.reader import import_review_sheet
-    from ipl_coder.review.session import coder_name
 
-    result = import_review_sheet(project, sheet, coder_name(coder))
+    result = import_review_sheet(project, sheet, coder)
     console = Console(highlight=False)
     if not result.changes:
         console.print(f"Nothing to change: all {result.unchanged:,} rows are as the project has them.")

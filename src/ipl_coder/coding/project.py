@@ -20,7 +20,7 @@ from ipl_coder.coding.exports import write_project_exports
 from ipl_coder.coding.frequencies import CodeFrequency
 from ipl_coder.coding.parallel import code_in_parallel
 from ipl_coder.errors import InputError, TranscriptError
-from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
+from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore, UnplacedPassage
 from ipl_coder.transcripts import Transcript
 from ipl_coder.transcripts.language_choice import choose_language
 from ipl_coder.transcripts.languages import language_code
@@ -170,7 +170,8 @@ def code_transcripts(
             coded.append(CodedTranscript(
                 transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
                 len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
-                transcript.warnings, transcript.notes,
+                (*transcript.warnings, *_unplaced_warnings(saved.unplaced)),
+                (*transcript.notes, *_carried_notes(saved.carried)),
             ))  # fmt: skip
         if progress:
             progress(len(files), len(files), "")
@@ -194,6 +195,30 @@ def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], 
         return transcript_file, with_language(transcript, codebook, register)
     except TranscriptError as error:
         return transcript_file, error
+
+
+def _carried_notes(carried: int) -> list[str]:
+    if not carried:
+        return []
+    passages = "passage" if carried == 1 else "passages"
+    return [f"its text changed since it was last coded; {carried} decided {passages} moved to the new text with their decisions"]
+
+
+def _unplaced_warnings(unplaced: Sequence[UnplacedPassage]) -> list[str]:
+    """Decided passages the edited text no longer has: out of sight, so the researcher must hear of each."""
+    if not unplaced:
+        return []
+    shown = "; ".join(f"'{passage.code_id}' decided by {passage.decided_by or 'someone'}: \"{_excerpt(passage.text)}\""
+                      for passage in unplaced[:3])  # fmt: skip
+    more = f"; and {len(unplaced) - 3} more" if len(unplaced) > 3 else ""
+    return [f"its text changed, and {len(unplaced)} decided passage{'s are' if len(unplaced) != 1 else ' is'} no longer in it, "
+            f"so not shown ({shown}{more}); the decisions stay in the project's history: restore the words, or decide "
+            "the passages again"]
+
+
+def _excerpt(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rsplit(" ", 1)[0] + " …"
 
 
 def _register_languages(register: ParticipantTable | None, codebook: Codebook) -> set[str]:

@@ -35,12 +35,13 @@ from ipl_coder.store.rows import (
     StoredTranscript,
     TranscriptRow,
     TurnRow,
+    UnplacedPassage,
 )  # fmt: skip
 
 __all__ = [
     "COUNTED_STATUSES", "DECISION_STATUS", "HUMAN_UNIT", "STORE_FILENAME", "WITHDRAWN", "CodeRow",
     "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "NewDecision", "Passage", "ProjectStore",
     "ParticipantRow", "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentRow", "SpeakerRow",
-    "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptRow", "TurnRow", "human_segment_id",
+    "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptRow", "TurnRow", "UnplacedPassage", "human_segment_id",
     "segment_id_for",
 ]  # fmt: skip

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any
 
 from ipl_coder.errors import ProjectError, TranscriptError
+from ipl_coder.store.carry import CarryQueries
 from ipl_coder.store.decisions import DecisionQueries
 from ipl_coder.store.inputs import (
     CodebookInput,
@@ -43,7 +44,7 @@ STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
 
 
-class ProjectStore(DecisionQueries, RenameQueries):
+class ProjectStore(DecisionQueries, RenameQueries, CarryQueries):
     """One project's SQLite file; rows come back as frozen dataclasses, never tuples."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
@@ -125,11 +126,19 @@ class ProjectStore(DecisionQueries, RenameQueries):
             )
 
     def save_coded_transcript(self, transcript: TranscriptInput, segments: Sequence[SegmentInput], run_id: int) -> SaveResult:
-        """Store a transcript and the run's suggestions for it, in one transaction."""
+        """Store a transcript and the run's suggestions for it, in one transaction.
+
+        When its text changed since it was last coded, the segments people decided
+        on move to the new text first (see :mod:`ipl_coder.store.carry`).
+        """
         with self.connection:
-            transcript_id = self._upsert_transcript(transcript)
-            decided = self._decided_segment_ids(transcript_id)
+            transcript_id, changed = self._upsert_transcript(transcript)
             self.connection.execute(f"DELETE FROM segments WHERE transcript_id = ? AND NOT {DECIDED}", (transcript_id,))
+            suggested_ids = {segment.segment_id for segment in segments}
+            carried, unplaced = (self.carry_segments(transcript_id, transcript.name, transcript.text, transcript.content_hash,
+                                                     suggested_ids) if changed else (0, []))  # fmt: skip
+            self._retire_older_versions(transcript.name, transcript_id)
+            decided = self._decided_segment_ids(transcript_id)
             created_at = now()
             self.connection.executemany(
                 "INSERT INTO segments (segment_id, transcript_id, code_id, start_char, end_char, speaker, turn_number,"
@@ -139,14 +148,14 @@ class ProjectStore(DecisionQueries, RenameQueries):
                  for s in segments if s.segment_id not in decided],
             )  # fmt: skip
             # Decided segments keep everything a person saw; only "still suggested?" follows the run.
-            suggested_ids = {segment.segment_id for segment in segments}
             self.connection.executemany(
                 "UPDATE segments SET suggested = ? WHERE segment_id = ?",
                 [(int(segment_id in suggested_ids), segment_id) for segment_id in decided],
             )
-        return SaveResult(suggested=len(segments), kept_decided=len(decided))
+        return SaveResult(suggested=len(segments), kept_decided=len(decided), carried=carried, unplaced=tuple(unplaced))
 
-    def _upsert_transcript(self, transcript: TranscriptInput) -> int:
+    def _upsert_transcript(self, transcript: TranscriptInput) -> tuple[int, bool]:
+        """The transcript's row, and whether its text is new here (a first version, an edit or an edit undone)."""
         twin = self.connection.execute(
             "SELECT name FROM transcripts WHERE content_hash = ? AND name != ? AND is_current = 1",
             (transcript.content_hash, transcript.name),
@@ -154,9 +163,10 @@ class ProjectStore(DecisionQueries, RenameQueries):
         if twin:
             raise TranscriptError(transcript.source_path, f"same text as transcript '{twin['name']}' already in the project; skipped")
         row = self.connection.execute(
-            "SELECT transcript_id FROM transcripts WHERE name = ? AND content_hash = ?",
+            "SELECT transcript_id, is_current FROM transcripts WHERE name = ? AND content_hash = ?",
             (transcript.name, transcript.content_hash),
         ).fetchone()
+        changed = not (row and row["is_current"])
         attributes = json_dict(transcript.attributes)
         speaker_attributes = json_dict({label: dict(values) for label, values in transcript.speaker_attributes.items()})
         if row:
@@ -180,8 +190,7 @@ class ProjectStore(DecisionQueries, RenameQueries):
                 [(transcript_id, turn.number, turn.speaker, turn.role, turn.start_char, turn.end_char, words,
                   turn.timestamp) for turn, words in zip(transcript.turns, transcript.turn_word_counts, strict=True)],
             )  # fmt: skip
-        self._retire_older_versions(transcript.name, transcript_id)
-        return transcript_id
+        return transcript_id, changed
 
     def _retire_older_versions(self, name: str, current_id: int) -> None:
         """An edited transcript's old version stays only for the decisions made on it."""

@@ -218,6 +218,7 @@ class DecisionQueries:
                 new_code_id=before.new_code_id if is_note and before else row["new_code_id"],
                 note=row["note"] or (before.note if before else None),
                 decided_at=before.decided_at if is_note and before else row["decided_at"],  # a note is not a decision
+                noted_at=row["decided_at"] if row["note"] else (before.noted_at if before else None),
             )
         return views
 
@@ -237,12 +238,13 @@ class DecisionQueries:
         return row["segment_id"] if row else None
 
     def resolve_segment_id(self, segment_id: str) -> str | None:
-        """The segment's id now: itself, or the id a code rename gave it since."""
+        """The segment's id now: itself, or the id a code rename or an edit of its transcript gave it since."""
         if self.connection.execute("SELECT 1 FROM segments WHERE segment_id = ?", (segment_id,)).fetchone():
             return segment_id
         row = self.connection.execute(
-            "SELECT new_segment_id FROM segment_renames WHERE old_segment_id = ?", (segment_id,)
-        ).fetchone()
+            "SELECT new_segment_id FROM segment_renames WHERE old_segment_id = ?"
+            " UNION ALL SELECT new_segment_id FROM segment_moves WHERE old_segment_id = ?", (segment_id, segment_id),
+        ).fetchone()  # fmt: skip
         return row["new_segment_id"] if row else None
 
 

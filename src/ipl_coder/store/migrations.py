@@ -166,6 +166,15 @@ MIGRATIONS: tuple[str, ...] = (
           AND NOT EXISTS (SELECT 1 FROM decisions u
                           WHERE u.undoes_decision_id = d.decision_id OR u.undoes_decision_id = d.part_of_decision_id);
     """,
+    # 5: an edited transcript is a new version of its text; a decided segment moves to it
+    # wherever its passage still is, and its old id is kept so earlier sheets still find it.
+    """
+    CREATE TABLE segment_moves (
+        old_segment_id TEXT PRIMARY KEY,
+        new_segment_id TEXT NOT NULL,
+        moved_at TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -80,6 +80,28 @@ class RenameQueries:
                 before_commit()
         return RenameResult(len(moves), decisions, replaced)
 
+    def followed_segment_id(self, segment_id: str) -> str | None:
+        """Where an old segment id went through code renames and edits of its transcript; None if it is no old id."""
+        row = self.connection.execute(
+            "SELECT new_segment_id FROM segment_renames WHERE old_segment_id = ?"
+            " UNION ALL SELECT new_segment_id FROM segment_moves WHERE old_segment_id = ?", (segment_id, segment_id),
+        ).fetchone()  # fmt: skip
+        return row["new_segment_id"] if row else None
+
+    def codes_renamed_from(self, code_id: str) -> set[str]:
+        """Every id ``code_id`` was renamed to since, directly or through other renames."""
+        renames: dict[str, set[str]] = {}
+        for row in self.connection.execute("SELECT old_code_id, new_code_id FROM code_renames"):
+            renames.setdefault(row["old_code_id"], set()).add(row["new_code_id"])
+        found: set[str] = set()
+        waiting = [code_id]
+        while waiting:
+            for new_code_id in renames.get(waiting.pop(), ()):
+                if new_code_id not in found:
+                    found.add(new_code_id)
+                    waiting.append(new_code_id)
+        return found
+
     def _clear_rename_targets(self, new_ids: list[str]) -> int:
         """Pending suggestions already under a renamed segment's new id give way; decided ones block the rename."""
         replaced = 0

@@ -93,6 +93,7 @@ class CoderView:
     new_code_id: str | None
     note: str | None
     decided_at: str
+    noted_at: str | None = None  # when the note last changed: a sheet's note older than this is stale
 
     @property
     def status(self) -> str:
@@ -138,9 +139,21 @@ class RenameResult:
 
 
 @dataclass(frozen=True)
+class UnplacedPassage:
+    """A decided passage that is no longer in the edited text: it stays with the old version, out of sight."""
+
+    segment_id: str
+    code_id: str
+    text: str
+    decided_by: str | None
+
+
+@dataclass(frozen=True)
 class SaveResult:
     suggested: int  # segments the run suggested for this transcript
     kept_decided: int  # segments a person decided, kept whatever the run said
+    carried: int = 0  # decided segments moved here from an older version of the text
+    unplaced: tuple[UnplacedPassage, ...] = ()  # decided passages the new text no longer has
 
 
 @dataclass(frozen=True)

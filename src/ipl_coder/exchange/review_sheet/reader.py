@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ipl_coder.errors import InputError, IplCoderError
 from ipl_coder.files import FORMULA_STARTS
-from ipl_coder.review.session import did_you_mean, find_passage
-from ipl_coder.store import WITHDRAWN, CoderView, NewDecision, Passage, ProjectStore
+from ipl_coder.review.session import coder_name, did_you_mean, find_passage
+from ipl_coder.store import WITHDRAWN, CoderView, NewDecision, Passage, ProjectStore, SegmentRow
 from ipl_coder.transcripts.spreadsheets import read_rows
 
 DECISION_WORDS = {
@@ -50,7 +50,8 @@ class SheetImportResult:
     exports: list[Path]
 
 
-def import_review_sheet(project_dir: Path, path: Path, default_coder: str) -> SheetImportResult:
+def import_review_sheet(project_dir: Path, path: Path, coder: str | None = None) -> SheetImportResult:
+    """Apply a filled-in sheet. Rows with no ``coder`` are ``coder``'s if given, else the coder the sheet was exported for."""
     rows = read_rows(path, "review sheet")
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise InputError(f"{path}: the review sheet is empty; export one with 'ipl-coder review export'")
@@ -58,6 +59,7 @@ def import_review_sheet(project_dir: Path, path: Path, default_coder: str) -> Sh
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise InputError(f"{path}: row 1 has no '{missing[0]}' column; export a sheet with 'ipl-coder review export' and fill that in")
+    default_coder = coder or _sheet_coder(header, rows[1:]) or coder_name(None)
     with ProjectStore.open(project_dir) as store:
         reader = _SheetReader(store, path, header, default_coder)
         for number, cells in enumerate(rows[1:], start=2):
@@ -85,18 +87,29 @@ class _SheetReader:
         self.problems: list[str] = []
         self.unchanged = 0
         self.seen: dict[tuple[str, str], int] = {}  # (coder, segment id) -> row
+        self.edited: set[str] | None = None  # transcripts edited since first coded, read when first needed
 
     def read(self, number: int, cells: list[str]) -> None:
         row = {name: _unescape(cells[index].strip()) if index < len(cells) else "" for index, name in enumerate(self.header)}
         if not any(row.values()):
             return
         try:
-            if row.get("segment_id"):
+            if row.get("segment_id") and self._gone_with_an_edit(row):
+                self.unchanged += 1
+            elif row.get("segment_id"):
                 self._decide(number, row)
             else:
                 self._add(number, row)
         except InputError as error:
             self.problems.append(f"{self.path} row {number}: {error}")
+
+    def _gone_with_an_edit(self, row: dict[str, str]) -> bool:
+        """A row with nothing to apply whose suggestion went when its transcript was edited: no reason to refuse the sheet."""
+        if row.get("decision") or row.get("new_code") or row.get("note"):
+            return False
+        if self.edited is None:
+            self.edited = self.store.edited_transcripts()
+        return row.get("transcript", "") in self.edited and self.store.resolve_segment_id(row["segment_id"]) is None
 
     def _view(self, coder: str, segment_id: str) -> CoderView | None:
         if coder not in self.views:
@@ -105,10 +118,7 @@ class _SheetReader:
 
     def _decide(self, number: int, row: dict[str, str]) -> None:
         coder = row.get("coder") or self.default_coder
-        segment_id = self.store.resolve_segment_id(row["segment_id"])
-        segment = self.store.segment(segment_id) if segment_id else None
-        if segment is None:
-            raise InputError(f"unknown segment id '{row['segment_id']}'; it is not in this project")
+        segment = self._segment(row["segment_id"], row.get("code", ""))
         if (coder, segment.segment_id) in self.seen:
             raise InputError(f"segment {row['segment_id']} is also on row {self.seen[(coder, segment.segment_id)]}")
         self.seen[(coder, segment.segment_id)] = number
@@ -123,6 +133,12 @@ class _SheetReader:
                 f"{coder} decided '{current}' on this segment at {view.decided_at}, after this sheet was exported; "
                 "export a fresh sheet so no decision is overwritten unseen"
             )
+        if changes_note and view and view.note and (("noted_at" in row and row["noted_at"] != (view.noted_at or ""))
+                                                    or self._replaced_note(coder, segment.segment_id, note)):
+            raise InputError(
+                f"{coder} changed the note on this segment at {view.noted_at}, after this sheet was exported; "
+                "export a fresh sheet so no note is overwritten unseen"
+            )
         source = f"sheet {self.path.name} row {number}"
         if decision is not None and changes_decision:
             change = f"recode → {new_code}" if decision == "recode" else decision
@@ -133,6 +149,39 @@ class _SheetReader:
             self.decisions.append((new, SheetChange(number, segment.transcript, segment.code_id, "note", coder)))
         else:
             self.unchanged += 1
+
+    def _replaced_note(self, coder: str, segment_id: str, note: str) -> bool:
+        """Whether ``note`` is one the coder wrote here before and replaced since: a sheet older than the change."""
+        notes = [d.note for d in self.store.decisions(segment_id) if d.coder == coder and d.note]
+        return note in notes[:-1] and note != notes[-1]
+
+    def _segment(self, given_id: str, code_id: str) -> SegmentRow:
+        """The segment a row's id names now, checked against the row's code.
+
+        After code renames an old id can name two segments: the one renamed away
+        from it, and another that took the id since (two codes swapped names).
+        The row's code, followed through the renames, tells them apart; a row
+        that matches neither, or both, is refused rather than decided on the
+        wrong segment.
+        """
+        candidates = {segment.segment_id: segment for segment_id in (given_id, self.store.followed_segment_id(given_id))
+                      if segment_id and (segment := self.store.segment(segment_id))}  # fmt: skip
+        if not candidates:
+            raise InputError(f"unknown segment id '{given_id}'; it is not in this project")
+        if not code_id:
+            if len(candidates) > 1:
+                raise InputError(f"segment id '{given_id}' names two segments since codes were renamed, and the row has no code; "
+                                 "export a fresh sheet")  # fmt: skip
+            return next(iter(candidates.values()))
+        names = {code_id} | self.store.codes_renamed_from(code_id)
+        matching = [segment for segment in candidates.values() if segment.code_id in names]
+        if len(matching) == 1:
+            return matching[0]
+        now = " and ".join(f"'{segment.code_id}'" for segment in candidates.values())
+        if not matching:
+            raise InputError(f"the row's code '{code_id}' is not the code of segment {given_id} (it is {now} now); "
+                             "export a fresh sheet")  # fmt: skip
+        raise InputError(f"segment id '{given_id}' names two segments since codes were renamed ({now}); export a fresh sheet")
 
     def _decision(self, row: dict[str, str]) -> str | None:
         written, new_code = row.get("decision", ""), row.get("new_code", "")
@@ -176,6 +225,15 @@ class _SheetReader:
     def _check_code(self, code_id: str, column: str) -> None:
         if code_id not in self.codes:
             raise InputError(f"unknown code '{code_id}' in {column}{did_you_mean(code_id, self.codes)}")
+
+
+def _sheet_coder(header: list[str], rows: list[list[str]]) -> str | None:
+    """The coder a sheet was exported for: the one its rows name, if they name exactly one."""
+    if "coder" not in header:
+        return None
+    at = header.index("coder")
+    named = {cells[at].strip() for cells in rows if at < len(cells) and cells[at].strip()}
+    return named.pop() if len(named) == 1 else None
 
 
 def _span(row: dict[str, str], text: str) -> tuple[int, int]:

@@ -27,12 +27,12 @@ from ipl_coder.store import WITHDRAWN, CoderView, ProjectStore, SegmentRow
 
 SHEET_COLUMNS = (
     "segment_id", "transcript", "speaker", "code", "label", "text", "decision", "new_code", "note", "coder",
-    "decided_at", "matched", "rules", "start", "end", "time", "origin", "suggested",
+    "decided_at", "noted_at", "matched", "rules", "start", "end", "time", "origin", "suggested",
 )  # fmt: skip
 SHEET_DECISIONS = ("accept", "reject", "recode")
 # Column widths in characters, for the columns worth more than the default.
 WIDTHS = {"segment_id": 18, "transcript": 14, "code": 22, "label": 24, "text": 80, "decision": 10, "new_code": 22, "note": 30,
-          "decided_at": 20, "matched": 20, "rules": 24}  # fmt: skip
+          "decided_at": 20, "noted_at": 20, "matched": 20, "rules": 24}  # fmt: skip
 SPARE_ROWS = 500  # rows below the segments where the drop-downs still work, for codes people add
 
 
@@ -97,7 +97,8 @@ def _cells(row: SheetRow, coder: str) -> list[object]:
         "segment_id": segment.segment_id, "transcript": segment.transcript, "speaker": segment.speaker,
         "code": segment.code_id, "label": row.label, "text": segment.text, "decision": decision,
         "new_code": (view.new_code_id or "") if view else "", "note": (view.note or "") if view else "", "coder": coder,
-        "decided_at": view.decided_at if view and view.decision else "", "matched": "; ".join(segment.matched),
+        "decided_at": view.decided_at if view and view.decision else "",
+        "noted_at": (view.noted_at or "") if view and view.note else "", "matched": "; ".join(segment.matched),
         "rules": "; ".join(segment.rules), "start": segment.start_char, "end": segment.end_char,
         "time": segment.timestamp or "", "origin": segment.origin, "suggested": "yes" if segment.suggested else "no",
     }  # fmt: skip
