@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -28,9 +29,53 @@ def _permissions_for(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return new_file_permissions(path.parent)
+
+
+def new_file_permissions(folder: Path) -> int:
+    """What a new file in ``folder`` may be: the umask's, but readable by no one the folder keeps out.
+
+    A project folder is created for its owner only (it holds whole interviews),
+    so its files are too; a folder a team opened to its group gives its files
+    to the group as well.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        folder_mode = stat.S_IMODE(folder.stat().st_mode)
+    except OSError:
+        folder_mode = 0o777
+    return 0o666 & ~umask & (0o600 | (folder_mode & 0o066))
+
+
+def leave_private(path: Path) -> None:
+    """Give a file another program just created (SQLite's) the permissions ``new_file_permissions`` would."""
+    try:
+        os.chmod(path, stat.S_IMODE(path.stat().st_mode) & new_file_permissions(path.parent))
+    except OSError:
+        pass  # a file system without permissions (a FAT stick, some network drives): nothing to narrow
+
+
+LEFTOVER_AGE = 600.0  # seconds: no export takes this long, so a temporary file this old was left by a crash
+
+
+def remove_leftovers(folder: Path, names: Iterable[str], older_than: float = LEFTOVER_AGE) -> list[Path]:
+    """Remove the temporary files a crash left while writing ``names`` in ``folder`` (see ``atomic_path``).
+
+    Only files older than ``older_than`` seconds: a younger one may be another
+    command's, still being written.
+    """
+    removed = []
+    for name in names:
+        for leftover in folder.glob(f".{name}.*"):
+            try:
+                if time.time() - leftover.stat().st_mtime < older_than:
+                    continue
+                leftover.unlink()
+                removed.append(leftover)
+            except OSError:
+                continue  # another process's file in use, or not ours to remove: leave it
+    return removed
 
 
 @contextmanager

@@ -90,6 +90,9 @@ def code_command(
     strict: Annotated[
         bool, typer.Option("--strict", metavar="", help="Exit with status 1 if any file was skipped (the others are still coded).")
     ] = False,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", metavar="", help="Read links in a folder that point outside it (else they are skipped, with a note).")
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option(
@@ -111,6 +114,9 @@ def code_command(
     turns are coded, never the interviewer's.
 
     The project folder gets:
+
+    The folder is created readable by you only (it holds whole interviews);
+    make it readable by your group and new files follow (docs/reliability.md).
 
     • [bold]project.sqlite[/]  the store of record: transcripts, codebook versions, runs, segments, decisions
 
@@ -144,6 +150,7 @@ def code_command(
 
     options = CodeOptions(
         unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants,
+        follow_links=follow_links,
         statuses=tuple(item.value for item in status) if status else COUNTED_STATUSES,
     )
     show_progress = not quiet and not as_json

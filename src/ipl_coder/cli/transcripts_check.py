@@ -34,6 +34,9 @@ def check_command(
                      show_default=False),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", metavar="", help="Exit with status 1 if any file has a warning or cannot be read.")] = False,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", metavar="", help="Read links in a folder that point outside it, as 'code --follow-links' does.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON, for scripts.")] = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -61,7 +64,7 @@ def check_command(
         task = progress.add_task("", total=None)
         result = check_transcripts(
             paths, tuple(interviewer or ()), participants,
-            lambda done, total, name: progress.update(task, completed=done, total=total, description=name),
+            lambda done, total, name: progress.update(task, completed=done, total=total, description=name), follow_links,
         )  # fmt: skip
     if as_json:
         typer.echo(json.dumps(_as_json(result), ensure_ascii=False, indent=2))

@@ -296,7 +296,7 @@ def rename_code(path: Path, old_id: str, new_id: str, project_dir: Path | None =
     from ipl_coder.coding.exports import write_project_exports
     from ipl_coder.store import COUNTED_STATUSES, ProjectStore
 
-    with ProjectStore.open(project_dir) as store:
+    with ProjectStore.open(project_dir, lock="exclusive") as store:
         outcome = store.rename_code(old_id, new_id, renamed, before_commit=lambda: document.write(text))
         write_project_exports(store, project_dir, COUNTED_STATUSES)
     project_changes = [f"In {project_dir}: {outcome.segments} segments and {outcome.decisions} decisions now have '{new_id}'; "

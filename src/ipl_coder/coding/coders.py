@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import (
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
 
 PENDING = "pending"
+MAX_PIECE = 100_000  # characters of a turn spaCy gets at once
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ class UnitLayout:
             start = turn.start_char + sentence.start_char + (len(text) - len(text.lstrip()))
             bounds.append((start, start + len(stripped)))
             first_tokens.append(sentence.start)
-        self.sentences[turn.number] = bounds
-        self.sentence_starts[turn.number] = [start for start, _ in bounds]
+        # A very long turn comes in several pieces (see ``pieces``): its sentences add up.
+        self.sentences.setdefault(turn.number, []).extend(bounds)
+        self.sentence_starts.setdefault(turn.number, []).extend(start for start, _ in bounds)
         return first_tokens
 
     def expand(self, unit: str, turn_number: int, start_char: int, end_char: int) -> tuple[int, int]:
@@ -112,6 +114,28 @@ class UnitLayout:
         first = sentences[max(bisect_right(starts, start_char) - 1, 0)]
         last = sentences[max(bisect_right(starts, end_char - 1) - 1, 0)]
         return first[0], max(first[1], last[1])
+
+
+def pieces(turn: Turn, text: str, longest: int = MAX_PIECE) -> list[Turn]:
+    """The turn, or for a turn longer than ``longest`` characters, consecutive pieces of it.
+
+    spaCy refuses a text over a million characters and needs about a gigabyte
+    per 100,000 for some components; a turn that long (a file with no labels, a
+    monologue) is coded in pieces ending at a line break, else a sentence end,
+    else a space. Sentences and matches inside a piece are as in a whole turn;
+    only a ``near`` pair split across two pieces is not found.
+    """
+    if turn.end_char - turn.start_char <= longest:
+        return [turn]
+    result, start = [], turn.start_char
+    while turn.end_char - start > longest:
+        window = text[start : start + longest]
+        cut = max(window.rfind("\n"), max(window.rfind(mark) for mark in (". ", "? ", "! ")) + 1)
+        if cut < longest // 2:
+            cut = max(window.rfind(" "), longest // 2)
+        result.append(replace(turn, start_char=start, end_char=start + cut))
+        start += cut
+    return [*result, replace(turn, start_char=start)]
 
 
 class TranscriptCoder:
@@ -136,7 +160,8 @@ class TranscriptCoder:
 
     def code(self, transcript: Transcript) -> list[Segment]:
         layout = UnitLayout(transcript)
-        turns = [turn for turn in transcript.turns if any(self.applies(code_id, turn) for code_id in self.codes)]
+        turns = [piece for turn in transcript.turns if any(self.applies(code_id, turn) for code_id in self.codes)
+                 for piece in pieces(turn, transcript.text)]  # fmt: skip
         evidence: list[Evidence] = []
         boolean_hits: dict[tuple[str, tuple[int, ...]], list[tuple[str, int, Span, Turn]]] = defaultdict(list)
         docs = self.nlp.pipe(((transcript.turn_text(turn), turn) for turn in turns), as_tuples=True)

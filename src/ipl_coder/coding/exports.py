@@ -12,7 +12,7 @@ from ipl_coder.coding.frequencies import (
     write_frequencies_csv,
 )
 from ipl_coder.coding.segment_files import SegmentsCsvWriter, SegmentsJsonlWriter
-from ipl_coder.files import atomic_file
+from ipl_coder.files import atomic_file, remove_leftovers
 from ipl_coder.store import COUNTED_STATUSES, ProjectStore, SegmentRow
 from ipl_coder.transcripts.participants import build_people_index, register_from_store
 
@@ -29,6 +29,7 @@ class ExportResult:
 
 def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequence[str] = COUNTED_STATUSES) -> ExportResult:
     """Rewrite the project's standard exports from the store, reading the segments once."""
+    remove_leftovers(project_dir, (SEGMENTS_CSV, SEGMENTS_JSONL, FREQUENCIES_CSV))
     codes = store.latest_codes()
     labels = {code.code_id: code.label for code in codes}
     transcripts = store.transcripts()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,13 +30,34 @@ class Coder(Protocol):
 
 
 MIN_TRANSCRIPTS_PER_WORKER = 4  # below this, starting workers costs more than it saves
+PARENT_CHECK_SECONDS = 0.5
 
 _worker_coder: Coder | None = None  # set before the fork; each worker inherits it
 
 
-def _code_in_worker(transcript: Transcript) -> list[Segment]:
+def _code_in_worker(transcript: Transcript) -> list[Segment] | TranscriptError:
     assert _worker_coder is not None
-    return _worker_coder.code(transcript)
+    return code_one(_worker_coder, transcript)
+
+
+def code_one(coder: Coder, transcript: Transcript) -> list[Segment] | TranscriptError:
+    """The transcript's segments, or why it could not be coded: one bad file must not stop the others."""
+    try:
+        return coder.code(transcript)
+    except Exception as error:  # noqa: BLE001 - spaCy and the components raise many kinds; the run goes on
+        return TranscriptError(transcript.source_path, f"could not be coded ({type(error).__name__}: {error}); "
+                                                       "the other files were coded. Report it with this file")  # fmt: skip
+
+
+def _leave_with_parent(parent: int) -> None:
+    """Exit when the main process is gone (killed, say): a worker must never code on for no one."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ipl-coder-parent-watch", daemon=True).start()
 
 
 def worker_count(jobs: int, transcripts: int) -> int:
@@ -48,16 +71,20 @@ def worker_count(jobs: int, transcripts: int) -> int:
 def code_in_parallel(
     items: Iterable[tuple[Key, Transcript | TranscriptError]], coder: Coder, jobs: int, total: int
 ) -> Iterator[tuple[Key, Transcript | TranscriptError, list[Segment]]]:
-    """Code each transcript, in input order; a TranscriptError passes through with no segments."""
+    """Code each transcript, in input order; a TranscriptError passes through with no segments.
+
+    A transcript that fails to code comes back as a TranscriptError in its place.
+    """
     workers = worker_count(jobs, total)
     if workers == 1:
         for key, transcript in items:
-            yield key, transcript, coder.code(transcript) if isinstance(transcript, Transcript) else []
+            yield _outcome(key, transcript, code_one(coder, transcript) if isinstance(transcript, Transcript) else [])
         return
     global _worker_coder
     _worker_coder = coder
-    pending: deque[tuple[Key, Transcript | TranscriptError, Future[list[Segment]] | None]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    pending: deque[tuple[Key, Transcript | TranscriptError, Future[list[Segment] | TranscriptError] | None]] = deque()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_with_parent, initargs=(os.getpid(),)) as pool:
         for key, transcript in items:
             future = pool.submit(_code_in_worker, transcript) if isinstance(transcript, Transcript) else None
             pending.append((key, transcript, future))
@@ -67,6 +94,15 @@ def code_in_parallel(
             yield _finished(pending.popleft())
 
 
-def _finished(item: tuple[Key, Transcript | TranscriptError, Future[list[Segment]] | None]) -> tuple[Key, Transcript | TranscriptError, list[Segment]]:
+Outcome = tuple[Key, Transcript | TranscriptError, list[Segment]]
+
+
+def _finished(item: tuple[Key, Transcript | TranscriptError, Future[list[Segment] | TranscriptError] | None]) -> Outcome[Key]:
     key, transcript, future = item
-    return key, transcript, future.result() if future is not None else []
+    return _outcome(key, transcript, future.result() if future is not None else [])
+
+
+def _outcome(key: Key, transcript: Transcript | TranscriptError, coded: list[Segment] | TranscriptError) -> Outcome[Key]:
+    if isinstance(coded, TranscriptError):
+        return key, coded, []
+    return key, transcript, coded

@@ -48,6 +48,7 @@ class CodeOptions:
     jobs: int = 0  # worker processes; 0 means one per core
     participants: Path | None = None  # a CSV or XLSX register of who is in each transcript
     statuses: tuple[str, ...] = COUNTED_STATUSES  # which segments the exports count
+    follow_links: bool = False  # read links in a folder that point outside it
 
 
 @dataclass(frozen=True)
@@ -136,13 +137,13 @@ def code_transcripts(
             f"{codebook_path}: no code has any rule (terms, patterns, boolean or near), so nothing would be suggested; "
             "add terms with 'ipl-coder codebook add-term'"
         )
-    files = find_transcripts(paths)
+    files = find_transcripts(paths, options.follow_links)
     if not files:
         raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")
     new_register = load_participants(options.participants) if options.participants else None
     coders = LanguageCoders(codebook, options.unit, options.model)  # before the store: a bad --model leaves nothing
     pipeline = coders.pipelines[coders.model_language or codebook.language]
-    with ProjectStore.open(project_dir, create=True) as store:
+    with ProjectStore.open(project_dir, create=True, lock="exclusive") as store:
         if new_register:
             store.replace_participants(new_register)
         register = new_register or register_from_store(store.participants())

@@ -312,7 +312,7 @@ class FinishedReview:
 
 @contextmanager
 def open_review(project_dir: Path, coder: str, scope: ReviewScope) -> Iterator[ReviewSession]:
-    with ProjectStore.open(project_dir) as store:
+    with ProjectStore.open(project_dir, lock="shared") as store:
         if store.latest_run() is None:
             raise ProjectError(f"{project_dir}: nothing to review yet; run 'ipl-coder code' first")
         yield ReviewSession(store, coder, scope, open_codebook(store))

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any
 
 from ipl_coder.errors import ProjectError, TranscriptError
+from ipl_coder.files import leave_private
 from ipl_coder.store.carry import CarryQueries
 from ipl_coder.store.decisions import DecisionQueries
 from ipl_coder.store.inputs import (
@@ -23,6 +24,7 @@ from ipl_coder.store.inputs import (
     SegmentInput,
     TranscriptInput,
 )
+from ipl_coder.store.lock import LockKind, ProjectLock
 from ipl_coder.store.migrations import migrate
 from ipl_coder.store.renames import RenameQueries
 from ipl_coder.store.rows import (
@@ -47,33 +49,46 @@ COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
 class ProjectStore(DecisionQueries, RenameQueries, CarryQueries):
     """One project's SQLite file; rows come back as frozen dataclasses, never tuples."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, lock: ProjectLock | None = None) -> None:
         self.connection = connection
         self.path = path
+        self.lock = lock
 
     @classmethod
-    def open(cls, project_dir: Path, *, create: bool = False) -> ProjectStore:
+    def open(cls, project_dir: Path, *, create: bool = False, lock: LockKind | None = None) -> ProjectStore:
+        """Open the project's store; ``lock`` for a command that changes it (see :mod:`ipl_coder.store.lock`).
+
+        A new project folder is its owner's only: it holds whole interviews.
+        """
         path = project_dir / STORE_FILENAME
         if project_dir.exists() and not project_dir.is_dir():
             raise ProjectError(f"{project_dir}: this is a file; give a folder for the project")
-        if not path.exists():
+        new = not path.exists()
+        if new:
             if not create:
                 raise ProjectError(f"{project_dir}: no project here (no {STORE_FILENAME}); run 'ipl-coder code' first")
             try:
-                project_dir.mkdir(parents=True, exist_ok=True)
+                project_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as error:
                 raise ProjectError(f"{project_dir}: cannot create the project folder: {error.strerror}") from None
+        taken = ProjectLock.take(project_dir, lock) if lock else None
         try:
             connection = sqlite3.connect(path)
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA foreign_keys = ON")
             migrate(connection)
         except sqlite3.DatabaseError as error:
+            if taken:
+                taken.release()
             raise ProjectError(f"{path}: not a usable ipl-coder project store ({error})") from None
-        return cls(connection, path)
+        if new:
+            leave_private(path)
+        return cls(connection, path, taken)
 
     def close(self) -> None:
         self.connection.close()
+        if self.lock:
+            self.lock.release()
 
     def __enter__(self) -> ProjectStore:
         return self

@@ -100,9 +100,9 @@ def describe_transcript(path: Path, interviewer_labels: Sequence[str] = (), part
 
 
 def check_transcripts(paths: Sequence[Path], interviewer_labels: Sequence[str] = (), participants: Path | None = None,
-                      progress: Progress | None = None) -> FolderCheck:  # fmt: skip
+                      progress: Progress | None = None, follow_links: bool = False) -> FolderCheck:  # fmt: skip
     """Read every transcript under ``paths`` as ``code`` would, one at a time, and sum up how each was read."""
-    files = find_transcripts(paths)
+    files = find_transcripts(paths, follow_links)
     if not files:
         raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")
     register = load_participants(participants) if participants else None

@@ -47,6 +47,15 @@ def read_docx_text(raw: bytes) -> DocxText:
         document = Document(io.BytesIO(raw))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise DocxError(f"not a Word .docx file that can be opened ({type(error).__name__}); open it in Word and save it as .docx") from None
+    except Exception as error:  # noqa: BLE001 - a damaged package fails deep inside python-docx or lxml, in many ways
+        raise DocxError(f"a damaged Word file ({type(error).__name__}: {error}); open it in Word and save it again") from None
+    try:
+        return _read_body(document)
+    except Exception as error:  # noqa: BLE001 - python-docx parses the body lazily: damage shows only now
+        raise DocxError(f"a damaged Word file ({type(error).__name__}: {error}); open it in Word and save it again") from None
+
+
+def _read_body(document: object) -> DocxText:
     lines: list[str] = []
     labels: set[str] = set()
     notes: list[str] = []

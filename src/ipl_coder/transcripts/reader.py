@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -43,6 +44,7 @@ CAPTIONS = ("webvtt", "srt")
 class TranscriptFile:
     path: Path
     name: str  # what the store and the exports call it
+    refused: str | None = None  # why it is not read (a link out of the folder), reported like an unreadable file
 
 
 def normalise_text(text: str) -> str:
@@ -51,22 +53,20 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def find_transcripts(paths: Sequence[Path]) -> list[TranscriptFile]:
+def find_transcripts(paths: Sequence[Path], follow_links: bool = False) -> list[TranscriptFile]:
     """Every transcript under ``paths``, in a stable order, each with a unique name.
 
     A folder contributes its transcript files, recursively, named by their path
     inside it without the suffix (hidden files, Word lock files and README files
     are left out); a file given directly is named by its stem; a path with
-    ``*``, ``?`` or ``[`` that names no file is a glob pattern.
+    ``*``, ``?`` or ``[`` that names no file is a glob pattern. A link in a
+    folder to a file or folder outside it is not read unless ``follow_links``:
+    it comes back refused, so the run reports it instead of reading it unseen.
     """
     found: list[TranscriptFile] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(
-                (file for file in path.rglob("*") if _is_transcript(file, path)),
-                key=lambda file: file.relative_to(path).as_posix(),
-            )
-            found += [TranscriptFile(file, file.relative_to(path).with_suffix("").as_posix()) for file in files]
+            found += _folder_transcripts(path, follow_links)
         elif path.is_file():
             found.append(TranscriptFile(path, path.stem))
         elif GLOB_CHARACTERS & set(str(path)):
@@ -86,6 +86,30 @@ def find_transcripts(paths: Sequence[Path]) -> list[TranscriptFile]:
             )
         names[transcript_file.name] = transcript_file.path
     return found
+
+
+def _folder_transcripts(folder: Path, follow_links: bool) -> list[TranscriptFile]:
+    root = folder.resolve()
+    found: list[TranscriptFile] = []
+    for directory, subfolders, files in os.walk(folder, followlinks=follow_links):
+        here = Path(directory)
+        subfolders[:] = sorted(name for name in subfolders if not _is_hidden(name))
+        if not follow_links:
+            for name in subfolders:
+                target = (here / name).resolve()
+                if (here / name).is_symlink() and not target.is_relative_to(root):
+                    relative = (here / name).relative_to(folder).as_posix()
+                    found.append(TranscriptFile(here / name, relative, f"a link to the folder {target}, outside {folder}; "
+                                                "give --follow-links to read the transcripts in it"))  # fmt: skip
+        for name in files:
+            file = here / name
+            if not _is_transcript(file, folder):
+                continue
+            refused = None
+            if file.is_symlink() and not follow_links and not file.resolve().is_relative_to(root):
+                refused = f"a link to {file.resolve()}, outside {folder}; give --follow-links to read it"
+            found.append(TranscriptFile(file, file.relative_to(folder).with_suffix("").as_posix(), refused))
+    return sorted(found, key=lambda transcript_file: transcript_file.path.relative_to(folder).as_posix())
 
 
 def _is_hidden(name: str) -> bool:
@@ -111,6 +135,8 @@ def read_transcript(transcript_file: TranscriptFile, interviewer_labels: Iterabl
     Raises :class:`TranscriptError` saying why a file cannot be read and what to do.
     """
     path = transcript_file.path
+    if transcript_file.refused:
+        raise TranscriptError(path, transcript_file.refused)
     suffix = path.suffix.lower()
     format_name = FORMATS.get(suffix)
     if format_name is None:

@@ -60,7 +60,7 @@ def import_review_sheet(project_dir: Path, path: Path, coder: str | None = None)
     if missing:
         raise InputError(f"{path}: row 1 has no '{missing[0]}' column; export a sheet with 'ipl-coder review export' and fill that in")
     default_coder = coder or _sheet_coder(header, rows[1:]) or coder_name(None)
-    with ProjectStore.open(project_dir) as store:
+    with ProjectStore.open(project_dir, lock="shared") as store:
         reader = _SheetReader(store, path, header, default_coder)
         for number, cells in enumerate(rows[1:], start=2):
             reader.read(number, cells)
