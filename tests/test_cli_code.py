@@ -109,13 +109,23 @@ def test_json_output_and_quiet(write_file: Callable[..., Path], tmp_path: Path) 
 
 def test_formula_like_cells_are_escaped_for_spreadsheets(write_file: Callable[..., Path], tmp_path: Path) -> None:
     codebook = write_file("cb.yaml", "codes:\n  - id: sum\n    terms: [sum]\n")
-    turns = ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!"]
+    turns = ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!", "- A sum, she said.", "- HYPERLINK(x) is a sum."]
     transcript = write_file("t.txt", "".join(f"I: Hm?\nP1: {said}\n" for said in turns))
     assert run("code", transcript, "-c", codebook, "-p", tmp_path / "p", "-q")[0] == 0
     texts = [row["text"] for row in read_csv(tmp_path / "p" / "segments.csv")]
-    assert texts == ["'=SUM(A1) is a sum.", "'-sum, she said.", "'@ sum too.", "'+sum!"]
+    # A dialogue dash is speech, not a formula; a dash before a function call is guarded all the same.
+    assert texts == ["'=SUM(A1) is a sum.", "'-sum, she said.", "'@ sum too.", "'+sum!", "- A sum, she said.",
+                     "'- HYPERLINK(x) is a sum."]  # fmt: skip
     raw = [json.loads(line)["text"] for line in (tmp_path / "p" / "segments.jsonl").read_text().splitlines()]
-    assert raw == ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!"]
+    assert raw == turns
+
+
+def test_a_dialogue_dash_is_text_not_a_formula(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    transcript = write_file("no.txt", "---\nlanguage: nb\n---\nIntervjuer: Og?\nP1: - Det var grensene, sa hun.\n")
+    assert run("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "-q")[0] == 0
+    raw = (tmp_path / "p" / "segments.csv").read_bytes().decode("utf-8-sig")
+    assert [row["text"] for row in read_csv(tmp_path / "p" / "segments.csv")] == ["- Det var grensene, sa hun."]
+    assert "'-" not in raw
 
 
 @pytest.mark.parametrize(
