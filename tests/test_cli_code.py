@@ -50,7 +50,7 @@ def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
     rows = read_csv(sample_project / "segments.csv")
     assert list(rows[0]) == ["segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end",
                              "code", "label", "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder",
-                             "decided_by", "decided_at",
+                             "decided_by", "decided_at", "note",
                              "role", "country", "site", "language"]  # fmt: skip
     jsonl = [json.loads(line) for line in (sample_project / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     with ProjectStore.open(sample_project) as store:

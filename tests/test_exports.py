@@ -1,0 +1,60 @@
+"""What segments.csv and segments.jsonl hold: every person's notes, every attribute, and the same values in both."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import IPL_CODEBOOK, run_cli
+from ipl_coder.store import ProjectStore
+
+
+def read_segments(project: Path) -> tuple[list[dict[str, str]], list[dict[str, object]]]:
+    """segments.csv as Excel reads it (with its BOM), and segments.jsonl, row by row."""
+    raw = (project / "segments.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    records = [json.loads(line) for line in (project / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    return rows, records
+
+
+def test_every_coders_standing_note_is_exported(fresh_project: Path) -> None:
+    with ProjectStore.open(fresh_project) as store:
+        first, second, third = list(store.segments(None, origin="machine"))[:3]
+        store.record_decision(first.segment_id, "ana", "accept", note="fits, æøå")
+        store.record_decision(second.segment_id, "ana", "note", note="first thought")
+        store.record_decision(second.segment_id, "ana", "note", note="second thought")  # replaces the first
+        store.record_decision(third.segment_id, "ana", "reject", note="wrong")
+        store.undo_last_decision("ana")  # takes the note with the decision
+    # ola writes a note on the first segment in the terminal; quitting rewrites the exports.
+    exit_code, stdout, stderr = run_cli("review", "-p", fresh_project, "--coder", "ola", keys="n- not sure\nq")
+    assert exit_code == 0 and "Note saved." in stdout, stderr
+    rows, records = read_segments(fresh_project)
+    notes = {row["segment_id"]: row["note"] for row in rows}
+    assert notes[first.segment_id] == "ana: fits, æøå | ola: - not sure"
+    assert notes[second.segment_id] == "ana: second thought"
+    assert notes[third.segment_id] == ""
+    assert sum(1 for note in notes.values() if note) == 2
+    by_id = {record["segment_id"]: record for record in records}
+    assert by_id[first.segment_id]["note"] == {"ana": "fits, æøå", "ola": "- not sure"}
+    assert by_id[third.segment_id]["note"] == {}
+
+
+def test_attributes_named_like_a_column_are_kept_and_renamed_with_a_note(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    transcript = write_file("t1.txt", "I: Well?\nP1: I was the bridge between the teams.\n")
+    people = write_file("people.csv", "transcript,code,Status,note,role\nt1,X-7,retired,shy,nurse\n")
+    exit_code, _, stderr = run_cli("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--participants", people)
+    assert exit_code == 0, stderr
+    rows, records = read_segments(tmp_path / "p")
+    assert list(rows[0])[-4:] == ["participant_code", "participant_Status", "participant_note", "role"]
+    assert (rows[0]["code"], rows[0]["status"], rows[0]["note"]) == ("broker", "pending", "")
+    assert (rows[0]["participant_code"], rows[0]["participant_Status"], rows[0]["participant_note"]) == ("X-7", "retired", "shy")
+    assert records[0]["attributes"] == {"code": "X-7", "Status": "retired", "note": "shy", "role": "nurse"}
+    flat = " ".join(stderr.split())
+    assert ("the participant attribute 'Status' is the column 'participant_Status' in segments.csv, which has a column "
+            "'status' of its own; segments.jsonl keeps the name, under 'attributes'") in flat  # fmt: skip
+    exit_code, stdout, _ = run_cli("freq", "-p", tmp_path / "p", "--by", "status")
+    assert exit_code == 0 and "retired" in stdout
