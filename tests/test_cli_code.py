@@ -78,7 +78,8 @@ def test_frequencies_agree_with_segments_and_roll_up(sample_project: Path, ipl_c
     segments = read_csv(sample_project / "segments.csv")
     frequencies = {row["code"]: row for row in read_csv(sample_project / "frequencies.csv")}
     transcripts = sorted({row["transcript"] for row in segments})
-    assert list(next(iter(frequencies.values())))[4:] == transcripts
+    assert list(next(iter(frequencies.values())))[:6] == ["code", "label", "parent", "level", "segments", "transcripts"]
+    assert list(next(iter(frequencies.values())))[6:] == transcripts
     own = Counter((row["code"], row["transcript"]) for row in segments)
     assert list(frequencies) == [code.code_id for code in ipl_codebook.codes]
     for code, row in frequencies.items():
@@ -87,6 +88,10 @@ def test_frequencies_agree_with_segments_and_roll_up(sample_project: Path, ipl_c
             assert int(row[name]) == sum(own[(member, name)] for member in family)
         assert int(row["segments"]) == sum(int(row[name]) for name in transcripts)
         assert int(row["transcripts"]) == sum(1 for name in transcripts if int(row[name]))
+        parent = ipl_codebook.code(code).parent_id or ""
+        assert (row["parent"], row["level"]) == (parent, "1" if parent else "0")  # ipl.yaml has two levels
+    # A parent's row repeats its sub-codes' segments; the rows of level 0 add up to every segment once.
+    assert sum(int(row["segments"]) for row in frequencies.values() if row["level"] == "0") == len(segments)
 
 
 def test_rerunning_gives_byte_identical_exports(sample_project: Path, tmp_path: Path) -> None:

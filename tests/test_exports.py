@@ -58,3 +58,8 @@ def test_attributes_named_like_a_column_are_kept_and_renamed_with_a_note(write_f
             "'status' of its own; segments.jsonl keeps the name, under 'attributes'") in flat  # fmt: skip
     exit_code, stdout, _ = run_cli("freq", "-p", tmp_path / "p", "--by", "status")
     assert exit_code == 0 and "retired" in stdout
+    # The tidy freq table renames the same way: its own 'code' column stays the code.
+    assert run_cli("freq", "-p", tmp_path / "p", "--by", "code", "--out", tmp_path / "f.csv")[0] == 0
+    table = list(csv.DictReader(io.StringIO((tmp_path / "f.csv").read_text(encoding="utf-8-sig"))))
+    assert list(table[0])[:5] == ["code", "parent", "level", "participant_code", "segments"]
+    assert {(row["code"], row["participant_code"]) for row in table if row["segments"] != "0"} == {("broker", "X-7")}
