@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import IPL_CODEBOOK, run_cli
-from ipl_coder.store import ProjectStore
+from conftest import IPL_CODEBOOK, ROOT, SAMPLES, run_cli
+from ipl_coder.coding.exports import write_project_exports
+from ipl_coder.files import unguarded
+from ipl_coder.store import NewDecision, Passage, ProjectStore
 
 
 def read_segments(project: Path) -> tuple[list[dict[str, str]], list[dict[str, object]]]:
@@ -63,3 +66,60 @@ def test_attributes_named_like_a_column_are_kept_and_renamed_with_a_note(write_f
     table = list(csv.DictReader(io.StringIO((tmp_path / "f.csv").read_text(encoding="utf-8-sig"))))
     assert list(table[0])[:5] == ["code", "parent", "level", "participant_code", "segments"]
     assert {(row["code"], row["participant_code"]) for row in table if row["segments"] != "0"} == {("broker", "X-7")}
+
+
+def documented_schema() -> dict[str, str]:
+    """segments.jsonl's keys and JSON types, as docs/exports.md lists them."""
+    text = (ROOT / "docs" / "exports.md").read_text(encoding="utf-8")
+    table = text.split("<!-- segments-schema")[1].split("\n\n")[0]
+    rows = [re.split(r"(?<!\\)\|", line)[1:3] for line in table.splitlines() if line.startswith("| `")]
+    return {key.strip().strip("`"): kind.strip() for key, kind in rows}
+
+
+JSON_TYPES: dict[str, Callable[[object], bool]] = {
+    "string": lambda value: isinstance(value, str),
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "integer or null": lambda value: value is None or (isinstance(value, int) and not isinstance(value, bool)),
+    "boolean": lambda value: isinstance(value, bool),
+    "array of strings": lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
+    "object of strings": lambda value: isinstance(value, dict) and all(isinstance(item, str) for item in (*value, *value.values())),
+}
+
+
+def as_csv_cell(key: str, value: object) -> str:
+    """What docs/exports.md says the CSV holds for a JSON value."""
+    if key == "note":
+        assert isinstance(value, dict)
+        return " | ".join(f"{coder}: {note}" for coder, note in value.items())
+    if isinstance(value, list):
+        return "; ".join(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def test_segments_jsonl_is_the_documented_schema_and_the_csv_the_same_values(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    transcripts = (SAMPLES / "CA-PSW-01.txt", SAMPLES / "NO-PSW-09.txt")
+    exit_code, _, stderr = run_cli("code", *transcripts, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "1",
+                                   "--participants", SAMPLES / "participants.csv")  # fmt: skip
+    assert exit_code == 0, stderr
+    with ProjectStore.open(project) as store:
+        first = next(store.segments())
+        store.record_decision(first.segment_id, "ana", "accept", note="=fits")
+        store.record_decisions([NewDecision("ola", "add", new_code_id="broker", passage=Passage(first.transcript, 0, 12))])
+        write_project_exports(store, project, ("pending", "accepted"))
+    schema = documented_schema()
+    assert set(schema.values()) <= set(JSON_TYPES) and list(schema)[-2:] == ["note", "attributes"]
+    rows, records = read_segments(project)
+    assert len(rows) == len(records) > 10
+    assert {record["origin"] for record in records} == {"machine", "human"} and any(record["note"] for record in records)
+    attribute_columns = list(rows[0])[len(schema) - 1 :]
+    assert list(rows[0])[: len(schema) - 1] == list(schema)[:-1] and attribute_columns == ["role", "country", "site", "language"]
+    for row, record in zip(rows, records, strict=True):
+        assert list(record) == list(schema)
+        for key, kind in schema.items():
+            assert JSON_TYPES[kind](record[key]), f"{key} is {record[key]!r}, not {kind}"
+        for key in list(schema)[:-1]:
+            assert unguarded(row[key]) == as_csv_cell(key, record[key]), key
+        assert record["attributes"] == {column: row[column] for column in attribute_columns}
