@@ -116,3 +116,18 @@ def test_sentences_are_split_with_one_pipeline_per_language(double_coded: Path, 
     monkeypatch.setattr(ipl_coder.coding.pipeline, "sentence_splitter", lambda language: built.append(language) or real(language))
     result = compute_agreement(double_coded, ["ana", "ola"], "sentence")
     assert result.transcripts_compared == 2 and built == ["en"]
+
+
+def test_negative_figures_are_numbers_in_the_csv(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    """Worse than chance is a number below 0, not text: the formula guard never touches a number."""
+    project = tmp_path / "project"
+    code_transcripts([write_file("t1.txt", TRANSCRIPT)], write_file("cb.yaml", CODEBOOK), project)
+    with ProjectStore.open(project) as store:
+        segments = [s for s in store.segments() if s.code_id == "team"]
+        for coder, accepted in (("ana", segments[:5]), ("ola", segments[5:])):
+            store.record_decisions([NewDecision(coder, "accept" if s in accepted else "reject", s.segment_id) for s in segments])
+    out = tmp_path / "agreement.csv"
+    assert run_cli("agreement", "-p", project, "--unit", "segment", "--out", out)[0] == 0
+    overall = next(row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))) if row["code"] == "all codes")
+    # Every suggestion disagrees: kappa = (0 - 0.5) / (1 - 0.5) = -1; alpha = 1 - 19 x 20 / (2 x 10 x 10) = -0.9.
+    assert (overall["kappa"], overall["alpha"]) == ("-1.000", "-0.900")

@@ -55,7 +55,7 @@ def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
     rows = read_csv(sample_project / "segments.csv")
     assert list(rows[0]) == ["segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end",
                              "code", "label", "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder",
-                             "decided_by", "decided_at",
+                             "decided_by", "decided_at", "note",
                              "role", "country", "site", "language"]  # fmt: skip
     jsonl = [json.loads(line) for line in (sample_project / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     with ProjectStore.open(sample_project) as store:
@@ -83,7 +83,8 @@ def test_frequencies_agree_with_segments_and_roll_up(sample_project: Path, ipl_c
     segments = read_csv(sample_project / "segments.csv")
     frequencies = {row["code"]: row for row in read_csv(sample_project / "frequencies.csv")}
     transcripts = sorted({row["transcript"] for row in segments})
-    assert list(next(iter(frequencies.values())))[4:] == transcripts
+    assert list(next(iter(frequencies.values())))[:6] == ["code", "label", "parent", "level", "segments", "transcripts"]
+    assert list(next(iter(frequencies.values())))[6:] == transcripts
     own = Counter((row["code"], row["transcript"]) for row in segments)
     assert list(frequencies) == [code.code_id for code in ipl_codebook.codes]
     for code, row in frequencies.items():
@@ -92,6 +93,10 @@ def test_frequencies_agree_with_segments_and_roll_up(sample_project: Path, ipl_c
             assert int(row[name]) == sum(own[(member, name)] for member in family)
         assert int(row["segments"]) == sum(int(row[name]) for name in transcripts)
         assert int(row["transcripts"]) == sum(1 for name in transcripts if int(row[name]))
+        parent = ipl_codebook.code(code).parent_id or ""
+        assert (row["parent"], row["level"]) == (parent, "1" if parent else "0")  # ipl.yaml has two levels
+    # A parent's row repeats its sub-codes' segments; the rows of level 0 add up to every segment once.
+    assert sum(int(row["segments"]) for row in frequencies.values() if row["level"] == "0") == len(segments)
 
 
 def test_rerunning_gives_byte_identical_exports(sample_project: Path, tmp_path: Path) -> None:
@@ -114,13 +119,23 @@ def test_json_output_and_quiet(write_file: Callable[..., Path], tmp_path: Path) 
 
 def test_formula_like_cells_are_escaped_for_spreadsheets(write_file: Callable[..., Path], tmp_path: Path) -> None:
     codebook = write_file("cb.yaml", "codes:\n  - id: sum\n    terms: [sum]\n")
-    turns = ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!"]
+    turns = ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!", "- A sum, she said.", "- HYPERLINK(x) is a sum."]
     transcript = write_file("t.txt", "".join(f"I: Hm?\nP1: {said}\n" for said in turns))
     assert run("code", transcript, "-c", codebook, "-p", tmp_path / "p", "-q")[0] == 0
     texts = [row["text"] for row in read_csv(tmp_path / "p" / "segments.csv")]
-    assert texts == ["'=SUM(A1) is a sum.", "'-sum, she said.", "'@ sum too.", "'+sum!"]
+    # A dialogue dash is speech, not a formula; a dash before a function call is guarded all the same.
+    assert texts == ["'=SUM(A1) is a sum.", "'-sum, she said.", "'@ sum too.", "'+sum!", "- A sum, she said.",
+                     "'- HYPERLINK(x) is a sum."]  # fmt: skip
     raw = [json.loads(line)["text"] for line in (tmp_path / "p" / "segments.jsonl").read_text().splitlines()]
-    assert raw == ["=SUM(A1) is a sum.", "-sum, she said.", "@ sum too.", "+sum!"]
+    assert raw == turns
+
+
+def test_a_dialogue_dash_is_text_not_a_formula(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    transcript = write_file("no.txt", "---\nlanguage: nb\n---\nIntervjuer: Og?\nP1: - Det var grensene, sa hun.\n")
+    assert run("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "-q")[0] == 0
+    raw = (tmp_path / "p" / "segments.csv").read_bytes().decode("utf-8-sig")
+    assert [row["text"] for row in read_csv(tmp_path / "p" / "segments.csv")] == ["- Det var grensene, sa hun."]
+    assert "'-" not in raw
 
 
 @pytest.mark.parametrize(

@@ -97,8 +97,8 @@ def test_freq_by_country_and_role_agrees_with_segments_csv(grouped_project: Path
     exit_code, stdout, stderr = run("freq", "--project", grouped_project, "--by", "country", "--by", "Role", "--out", out)
     assert exit_code == 0, stderr
     table = read_csv(out)
-    assert list(table[0]) == ["code", "country", "role", "segments", "participants", "participants_with_code",
-                              "share", "per_1000_words"]  # fmt: skip
+    assert list(table[0]) == ["code", "parent", "level", "country", "role", "segments", "participants",
+                              "participants_with_code", "share", "per_1000_words"]  # fmt: skip
     segments = read_csv(grouped_project / "segments.csv")
     group_of = {row["id"]: (row["country"], row["role"]) for row in read_csv(SAMPLES / "participants.csv")}
     with ProjectStore.open(grouped_project) as store:  # one participant per interview in the samples
@@ -123,6 +123,14 @@ def test_freq_by_country_and_role_agrees_with_segments_csv(grouped_project: Path
         group_words = sum(words[name] for name in people)
         assert float(row["per_1000_words"]) == pytest.approx(1000 * len(members) / group_words, abs=0.005)
         assert float(row["share"]) == pytest.approx(len({m["participant"] for m in members}) / len(people), abs=0.0005)
+    # A parent's row repeats its sub-codes' segments; the rows of level 0 add up to every segment once.
+    parents = {code.code_id: code.parent_id or "" for code in ipl_codebook.codes}
+    assert {(row["code"], row["parent"], row["level"]) for row in table} == {
+        (code, parent, "1" if parent else "0") for code, parent in parents.items()  # ipl.yaml has two levels
+    }
+    for group in set(group_of.values()):
+        top = [row for row in table if (row["country"], row["role"]) == group and row["level"] == "0"]
+        assert sum(int(row["segments"]) for row in top) == sum(1 for row in segments if (row["country"], row["role"]) == group)
     peer_workers_in_norway = {row["code"]: row for row in table if row["role"] == "peer support worker" and row["country"] == "Norway"}
     assert peer_workers_in_norway["boundary"]["participants"] == "2"
 

@@ -49,6 +49,14 @@ def test_diff_shows_added_and_dropped_segments_and_changes_nothing(tmp_path: Pat
         assert row["text"] in transcript
     assert f"+{len(added)}" in stdout and f"-{len(dropped)}" in stdout
     assert f"{len(added)} segments added, {len(dropped)} dropped. The project was not changed." in stdout
+    # The counts are each code's own suggestions, not what 'code' and 'freq' count, and it says so.
+    frequencies = {row["code"]: int(row["segments"])
+                   for row in csv.DictReader(io.StringIO((project / "frequencies.csv").read_text(encoding="utf-8-sig")))}  # fmt: skip
+    before = {cells[1].strip(): int(cells[2]) for cells in (line.split("│") for line in stdout.splitlines()) if len(cells) == 7}
+    assert before["role"] < frequencies["role"]  # role's sub-codes count in frequencies.csv, not in the diff
+    assert before["role-peer"] == frequencies["role-peer"]  # a code without sub-codes agrees
+    flat = " ".join(stdout.split())
+    assert "count the machine's suggestions of each code on its own (not its sub-codes), whatever people decided" in flat
 
 
 def test_diff_needs_a_coded_project(tmp_path: Path) -> None:

@@ -217,3 +217,34 @@ def test_review_sheet_input_errors(fresh_project: Path, tmp_path: Path) -> None:
     assert exit_code == 1 and "row 1 has no 'decision' column" in stderr
     exit_code, _, stderr = run_cli("review", "import", tmp_path / "missing.csv", "-p", fresh_project)
     assert exit_code == 1 and "review sheet not found" in stderr
+
+
+def test_sheet_cells_are_the_text_exactly(tmp_path: Path) -> None:
+    """The .xlsx holds text as text, dialogue dashes and "=" included; both sheets read back exactly."""
+    transcript = tmp_path / "NO-01.txt"
+    transcript.write_text("---\nlanguage: nb\n---\nIntervjuer: Og?\nP1: - Det var grensene, sa hun.\n", encoding="utf-8")
+    project = tmp_path / "project"
+    assert run_cli("code", transcript, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "1")[0] == 0
+    with ProjectStore.open(project) as store:
+        (segment,) = store.segments()
+        store.record_decision(segment.segment_id, "ana", "accept", note="=not a formula")
+        store.record_decision(segment.segment_id, "ola", "reject", note="- tja, æøå")
+    for coder, note in (("ana", "=not a formula"), ("ola", "- tja, æøå")):
+        sheet = tmp_path / f"review-{coder}.xlsx"
+        assert run_cli("review", "export", "-p", project, "-o", sheet, "--coder", coder)[0] == 0
+        review = load_workbook(sheet)["review"]
+        header = [cell.value for cell in review[1]]
+        text, written = review.cell(2, header.index("text") + 1), review.cell(2, header.index("note") + 1)
+        assert (text.value, written.value) == ("- Det var grensene, sa hun.", note)
+        assert text.data_type == written.data_type == "s" and written.quotePrefix  # Excel keeps them text when edited
+        csv_sheet = tmp_path / f"review-{coder}.csv"
+        assert run_cli("review", "export", "-p", project, "-o", csv_sheet, "--coder", coder)[0] == 0
+        assert read_sheet(csv_sheet)[0]["text"] == "- Det var grensene, sa hun."
+        for exported in (sheet, csv_sheet):
+            exit_code, stdout, stderr = run_cli("review", "import", exported, "-p", project, "--coder", coder)
+            assert exit_code == 0 and "Nothing to change" in stdout, stderr
+    # A sheet from an earlier version, which put an apostrophe before every dash, still reads back as it was.
+    old = tmp_path / "old.csv"
+    write_sheet(old, [read_sheet(tmp_path / "review-ola.csv")[0] | {"text": "'- Det var grensene, sa hun.", "note": "'- tja, æøå"}])
+    exit_code, stdout, stderr = run_cli("review", "import", old, "-p", project, "--coder", "ola")
+    assert exit_code == 0 and "Nothing to change" in stdout, stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 import time
@@ -13,15 +14,53 @@ from typing import IO
 
 from ipl_coder.errors import ProjectError
 
-# A cell starting with one of these is run as a formula by Excel and LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell whose text starts with one of these may be run as a formula by Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@")
+GUARD = "'"  # what makes such text inert: Excel and LibreOffice show it, and run nothing
+_BLANKS = " \t\r\n"  # a spreadsheet may skip these before a formula
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")  # -0.250, +47, -1,5, -3e-4, -12%
+_SPOKEN_SIGN = re.compile(r"[+-](\s|$)")  # a dialogue dash or a list item: "- Det var …"
+# What lets a formula reach past its sheet: a function call (a name right before "(") or a link to a program ("|").
+_REACHES_OUT = re.compile(r"[\w.]\(|\|")
+
+
+def runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet could run this text: "=…" and "@…" always; "+…" and "-…" unless a number or speech."""
+    start = text.lstrip(_BLANKS)
+    if not start.startswith(FORMULA_STARTS):
+        return False
+    if start[0] in "+-" and (_NUMBER.fullmatch(start) or _SPOKEN_SIGN.match(start)):
+        return bool(_REACHES_OUT.search(start))  # "- cmd|…" or "- HYPERLINK(…)" is guarded all the same
+    return True
+
+
+def _looks_guarded(text: str) -> bool:
+    """Text that starts like a guarded cell: reading it back takes one apostrophe off."""
+    return text.startswith(GUARD) and text.lstrip(_BLANKS + GUARD).startswith(FORMULA_STARTS)
 
 
 def spreadsheet_safe(value: object) -> object:
-    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """A CSV cell: text a spreadsheet would run gets a leading apostrophe; numbers and other text stay as they are.
+
+    Text that already starts with an apostrophe before a formula start gets one more, so :func:`unguarded`
+    gives every value back exactly.
+    """
+    if isinstance(value, str) and (runs_as_formula(value) or _looks_guarded(value)):
+        return GUARD + value
     return value
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text for a cell an .xlsx file stores as text, which no spreadsheet runs: unguarded, only its own apostrophe kept."""
+    return GUARD + text if _looks_guarded(text) else text
+
+
+def unguarded(text: str) -> str:
+    """A cell read back as it was before :func:`spreadsheet_safe` or :func:`spreadsheet_text`.
+
+    It also reads the cells of earlier versions, which guarded every text starting with "+", "-" or "@".
+    """
+    return text[1:] if _looks_guarded(text) else text
 
 
 def _permissions_for(path: Path) -> int:

@@ -120,11 +120,13 @@ def code_command(
 
     • [bold]project.sqlite[/]  the store of record: transcripts, codebook versions, runs, segments, decisions
 
-    • [bold]segments.csv[/]    one row per segment (opens in Excel, æøå included)
+    • [bold]segments.csv[/]    one row per segment, with people's notes and the participant's attributes (opens in Excel, æøå included)
 
-    • [bold]segments.jsonl[/]  the same, one JSON object per line
+    • [bold]segments.jsonl[/]  the same keys and values, one JSON object per line, with JSON types
 
-    • [bold]frequencies.csv[/] per code: segments, transcripts, and a column per transcript
+    • [bold]frequencies.csv[/] per code: parent, level, segments, transcripts, a column per transcript (a parent counts its sub-codes: sum level 0)
+
+    docs/exports.md describes every column.
 
     The files hold pending and accepted segments unless --status says otherwise;
     'ipl-coder review' and 'review import' rewrite them with the same choice.

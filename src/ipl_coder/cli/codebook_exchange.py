@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ipl_coder.codebook.diff import CodebookDiff
 
 SHOWN_PER_CODE = 5  # segments printed per code and change; --out has them all
+# Why these numbers are not the ones 'code' and 'freq' print: each segment is shown under its own code only once.
+DIFF_COUNTS = ("Before and after count the machine's suggestions of each code on its own (not its sub-codes), whatever "
+               "people decided; 'code' and 'freq' count a parent with its sub-codes, and only the statuses they count.")  # fmt: skip
 TEXT_WIDTH = 110
 
 
@@ -43,6 +46,11 @@ def diff_command(
     are not read again), with the unit and model of the project's latest run.
     For each code it prints how many segments there were and would be, and the
     text of the segments added and dropped. Nothing in the project changes.
+
+    The counts are the machine's suggestions of each code on its own, whatever
+    people decided. So they differ from what 'code' and 'freq' count: a parent
+    with its sub-codes, and only the statuses counted (pending and accepted,
+    unless --status says otherwise).
 
     [bold]Example[/]
 
@@ -74,6 +82,7 @@ def _print_diff(result: CodebookDiff, show_all: bool) -> None:
         style = "" if code.added or code.dropped else "dim"
         table.add_row(escape(code.code_id), str(code.before), str(code.after), f"+{len(code.added)}", f"-{len(code.dropped)}", style=style)
     out.print(table)
+    out.print(DIFF_COUNTS, style="dim", soft_wrap=True)
     for code in result.codes:
         for sign, segments in (("+", code.added), ("-", code.dropped)):
             shown = segments if show_all else segments[:SHOWN_PER_CODE]

@@ -42,7 +42,8 @@ def freq_command(
         Optional[Path],
         typer.Option(
             metavar="FILE.csv",
-            help="Write the table to this CSV file (tidy: one row per code and group) instead of printing it.",
+            help="Write the table to this CSV file (tidy: one row per code and group, with its parent and level) "
+            "instead of printing it. A parent's segments include its sub-codes': to total, sum the rows of level 0.",
             show_default=False,
         ),
     ] = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from ipl_coder.coding.frequencies import (
     code_frequencies,
     write_frequencies_csv,
 )
-from ipl_coder.coding.segment_files import SegmentsCsvWriter, SegmentsJsonlWriter
+from ipl_coder.coding.segment_files import SegmentRecords, SegmentsCsvWriter, SegmentsJsonlWriter
 from ipl_coder.files import atomic_file, remove_leftovers
 from ipl_coder.store import COUNTED_STATUSES, ProjectStore, SegmentRow
 from ipl_coder.transcripts.participants import build_people_index, register_from_store
@@ -25,6 +25,7 @@ FREQUENCIES_CSV = "frequencies.csv"
 class ExportResult:
     paths: list[Path]
     frequencies: list[CodeFrequency]
+    notes: tuple[str, ...] = ()  # what the files do differently from what one would expect, such as renamed columns
 
 
 def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequence[str] = COUNTED_STATUSES) -> ExportResult:
@@ -36,8 +37,9 @@ def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequ
     people = build_people_index(transcripts, store.speakers(), register_from_store(store.participants()))
     csv_path, jsonl_path = project_dir / SEGMENTS_CSV, project_dir / SEGMENTS_JSONL
     with atomic_file(csv_path, encoding="utf-8-sig") as csv_handle, atomic_file(jsonl_path) as jsonl_handle:
-        csv_writer = SegmentsCsvWriter(csv_handle, labels, people)
-        jsonl_writer = SegmentsJsonlWriter(jsonl_handle, labels, people)
+        records = SegmentRecords(labels, people, store.standing_notes())
+        csv_writer = SegmentsCsvWriter(csv_handle, records)
+        jsonl_writer = SegmentsJsonlWriter(jsonl_handle, records)
 
         def written(segments: Iterator[SegmentRow]) -> Iterator[SegmentRow]:
             for segment in segments:
@@ -48,4 +50,14 @@ def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequ
         frequencies = code_frequencies(codes, written(store.segments(statuses)))
     frequencies_path = project_dir / FREQUENCIES_CSV
     write_frequencies_csv(frequencies_path, frequencies, [transcript.name for transcript in transcripts])
-    return ExportResult([csv_path, jsonl_path, frequencies_path], frequencies)
+    return ExportResult([csv_path, jsonl_path, frequencies_path], frequencies, tuple(renamed_columns(records.attribute_columns)))
+
+
+def renamed_columns(attribute_columns: Mapping[str, str]) -> list[str]:
+    """A note per attribute whose column in segments.csv is not its name, so nobody looks for it in vain."""
+    return [
+        f"the participant attribute '{name}' is the column '{column}' in {SEGMENTS_CSV}, which has a column "
+        f"'{name.casefold()}' of its own; {SEGMENTS_JSONL} keeps the name, under 'attributes'"
+        for name, column in attribute_columns.items()
+        if column != name
+    ]

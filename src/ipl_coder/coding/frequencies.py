@@ -17,8 +17,9 @@ class CodeFrequency:
     code_id: str
     label: str
     depth: int  # 0 for a top-level code
-    segments: int
+    segments: int  # the code's own and its sub-codes'
     per_transcript: Counter[str] = field(default_factory=Counter)
+    parent_id: str | None = None
 
     @property
     def transcripts(self) -> int:
@@ -61,16 +62,19 @@ def code_frequencies(codes: Sequence[CodeRow], segments: Iterable[SegmentRow]) -
             counts.setdefault(code_id, Counter())[segment.transcript] += 1
     labels = {code.code_id: code.label for code in codes}
     return [
-        CodeFrequency(code_id, labels.get(code_id, code_id), tree.depth(code_id), sum(counter.values()), counter)
+        CodeFrequency(code_id, labels.get(code_id, code_id), tree.depth(code_id), sum(counter.values()), counter,
+                      tree.parents.get(code_id))
         for code_id, counter in counts.items()
-    ]
+    ]  # fmt: skip
 
 
 def write_frequencies_csv(path: Path, frequencies: Sequence[CodeFrequency], transcript_names: Sequence[str]) -> None:
+    """One row per code; a parent's counts include its sub-codes', so a total sums the rows of level 0."""
     with atomic_file(path, encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(spreadsheet_safe(cell) for cell in ("code", "label", "segments", "transcripts", *transcript_names))
+        header = ("code", "label", "parent", "level", "segments", "transcripts", *transcript_names)
+        writer.writerow(spreadsheet_safe(cell) for cell in header)
         for row in frequencies:
-            cells = [row.code_id, row.label, row.segments, row.transcripts]
+            cells = [row.code_id, row.label, row.parent_id or "", row.depth, row.segments, row.transcripts]
             cells += [row.per_transcript.get(name, 0) for name in transcript_names]
             writer.writerow(spreadsheet_safe(cell) for cell in cells)

@@ -184,7 +184,8 @@ def code_transcripts(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
         pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
         or pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
-        exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses, notes=tuple(notes),
+        exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses,
+        notes=(*notes, *exports.notes),
     )  # fmt: skip
 
 

@@ -2,7 +2,14 @@
 
 Each row carries the participant behind the segment and their attributes
 (role, country, ...) as the last columns, so the file filters and pivots by
-group in a spreadsheet without a lookup.
+group in a spreadsheet without a lookup. An attribute whose name is already a
+column (``code``, ``status``, ...) gets the column ``participant_code``,
+``participant_status``, ...; in segments.jsonl the attributes keep their names,
+under ``attributes``. The notes people wrote on a segment are in its ``note``
+column, each coder's named: ``ana: text | ola: text``.
+
+Both files hold the same keys and values; segments.jsonl keeps their JSON
+types (docs/exports.md lists them), where the CSV has text.
 """
 
 from __future__ import annotations
@@ -13,75 +20,93 @@ from collections.abc import Mapping, Sequence
 from typing import IO
 
 from ipl_coder.files import spreadsheet_safe
-from ipl_coder.store import SegmentRow
-from ipl_coder.transcripts.participants import PeopleIndex
+from ipl_coder.store import SegmentNote, SegmentRow
+from ipl_coder.transcripts.participants import PeopleIndex, attribute_columns
 
 SEGMENT_COLUMNS = (
     "segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end", "code", "label",
-    "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder", "decided_by", "decided_at",
+    "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder", "decided_by", "decided_at", "note",
 )  # fmt: skip
+NOTE_SEPARATOR = " | "  # between coders' notes in one cell
+Notes = Mapping[str, Sequence[SegmentNote]]  # segment id -> each coder's standing note
 
 
-def segment_record(segment: SegmentRow, labels: Mapping[str, str], people: PeopleIndex) -> dict[str, object]:
-    person = people.person_for(segment.transcript, segment.speaker)
-    record: dict[str, object] = {
-        "segment_id": segment.segment_id,
-        "transcript": segment.transcript,
-        "participant": person.participant_id if person else "",
-        "speaker": segment.speaker,
-        "turn": segment.turn_number,
-        "time": segment.timestamp or "",
-        "start": segment.start_char,
-        "end": segment.end_char,
-        "code": segment.code_id,
-        "label": labels.get(segment.code_id, segment.code_id),
-        "unit": segment.unit,
-        "matched": list(segment.matched),
-        "rules": list(segment.rules),
-        "text": segment.text,
-        "status": segment.status,
-        "origin": segment.origin,
-        "suggested": segment.suggested,
-        "coder": segment.coder or "",  # who added it, for a code a person added
-        "decided_by": segment.decided_by or "",
-        "decided_at": segment.decided_at or "",
-    }
-    attributes = person.attributes if person else people.transcript_attributes.get(segment.transcript, {})
-    for name in people.attribute_names:
-        record.setdefault(name, attributes.get(name, ""))  # an attribute never hides a standard column
-    return record
+class SegmentRecords:
+    """What segments.csv and segments.jsonl say about a segment, computed once for both."""
 
+    def __init__(self, labels: Mapping[str, str], people: PeopleIndex, notes: Notes) -> None:
+        self.labels = labels
+        self.people = people
+        self.notes = notes
+        # Attribute name -> its CSV column: an attribute never hides a standard column, nor vanishes behind one.
+        self.attribute_columns = attribute_columns(people.attribute_names, SEGMENT_COLUMNS)
 
-def columns(people: PeopleIndex) -> Sequence[str]:
-    return (*SEGMENT_COLUMNS, *(name for name in people.attribute_names if name not in SEGMENT_COLUMNS))
+    def record(self, segment: SegmentRow) -> dict[str, object]:
+        """The segment's standard keys, with JSON types; its participant's attributes are :meth:`attributes`."""
+        person = self.people.person_for(segment.transcript, segment.speaker)
+        return {
+            "segment_id": segment.segment_id,
+            "transcript": segment.transcript,
+            "participant": person.participant_id if person else "",
+            "speaker": segment.speaker,
+            "turn": segment.turn_number,
+            "time": segment.timestamp or "",
+            "start": segment.start_char,
+            "end": segment.end_char,
+            "code": segment.code_id,
+            "label": self.labels.get(segment.code_id, segment.code_id),
+            "unit": segment.unit,
+            "matched": list(segment.matched),
+            "rules": list(segment.rules),
+            "text": segment.text,
+            "status": segment.status,
+            "origin": segment.origin,
+            "suggested": segment.suggested,
+            "coder": segment.coder or "",  # who added it, for a code a person added
+            "decided_by": segment.decided_by or "",
+            "decided_at": segment.decided_at or "",
+            "note": {note.coder: note.note for note in self.notes.get(segment.segment_id, ())},
+        }
+
+    def attributes(self, segment: SegmentRow) -> dict[str, str]:
+        """Every attribute of the project, by its own name: the participant's value, or ""."""
+        person = self.people.person_for(segment.transcript, segment.speaker)
+        values = person.attributes if person else self.people.transcript_attributes.get(segment.transcript, {})
+        return {name: values.get(name, "") for name in self.people.attribute_names}
 
 
 class SegmentsCsvWriter:
     """One spreadsheet-safe row per segment; open the handle with utf-8-sig so Excel reads UTF-8."""
 
-    def __init__(self, handle: IO[str], labels: Mapping[str, str], people: PeopleIndex) -> None:
+    def __init__(self, handle: IO[str], records: SegmentRecords) -> None:
         self.writer = csv.writer(handle)
-        self.labels = labels
-        self.people = people
-        self.columns = columns(people)
-        self.writer.writerow(spreadsheet_safe(column) for column in self.columns)
+        self.records = records
+        self.writer.writerow(spreadsheet_safe(column) for column in (*SEGMENT_COLUMNS, *records.attribute_columns.values()))
 
     def write(self, segment: SegmentRow) -> None:
-        record = segment_record(segment, self.labels, self.people)
-        record["matched"] = "; ".join(segment.matched)
-        record["rules"] = "; ".join(segment.rules)
-        record["suggested"] = "yes" if segment.suggested else "no"
-        self.writer.writerow(spreadsheet_safe(record[column]) for column in self.columns)
+        record = self.records.record(segment)
+        cells = [*(_as_text(column, record[column]) for column in SEGMENT_COLUMNS), *self.records.attributes(segment).values()]
+        self.writer.writerow(spreadsheet_safe(cell) for cell in cells)
+
+
+def _as_text(column: str, value: object) -> object:
+    """A JSON value as its CSV cell: lists joined with "; ", yes/no, each coder's note named, no value as empty."""
+    if column == "note" and isinstance(value, dict):
+        return NOTE_SEPARATOR.join(f"{coder}: {note}" for coder, note in value.items())
+    if isinstance(value, list):
+        return "; ".join(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else value
 
 
 class SegmentsJsonlWriter:
-    def __init__(self, handle: IO[str], labels: Mapping[str, str], people: PeopleIndex) -> None:
+    """One JSON object per line: the CSV's keys, with JSON types, and the attributes under ``attributes``."""
+
+    def __init__(self, handle: IO[str], records: SegmentRecords) -> None:
         self.handle = handle
-        self.labels = labels
-        self.people = people
-        self.attribute_columns = columns(people)[len(SEGMENT_COLUMNS) :]
+        self.records = records
 
     def write(self, segment: SegmentRow) -> None:
-        record = segment_record(segment, self.labels, self.people)
-        attributes = {name: record.pop(name) for name in self.attribute_columns}
-        self.handle.write(json.dumps({**record, "attributes": attributes}, ensure_ascii=False) + "\n")
+        record = {**self.records.record(segment), "attributes": self.records.attributes(segment)}
+        self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -22,6 +22,7 @@ from ipl_coder.files import atomic_file, spreadsheet_safe
 from ipl_coder.store import COUNTED_STATUSES, CodeRow, ProjectStore
 from ipl_coder.transcripts.participants import (
     PeopleIndex,
+    attribute_columns,
     build_people_index,
     register_from_store,
 )
@@ -34,6 +35,7 @@ class GroupFrequency:
     code_id: str
     label: str
     depth: int  # 0 for a top-level code
+    parent_id: str | None
     group: Group
     segments: int
     participants: int  # in the group
@@ -102,7 +104,7 @@ def _rows(codes: Sequence[CodeRow], tree: CodeTree, person_group: dict[str, Grou
     groups = sorted(members, key=lambda group: tuple((value == "", value.casefold()) for value in group))
     return [
         GroupFrequency(
-            code.code_id, code.label, tree.depth(code.code_id), group, counts[(code.code_id, group)],
+            code.code_id, code.label, tree.depth(code.code_id), code.parent_id, group, counts[(code.code_id, group)],
             len(members[group]), len(with_code.get((code.code_id, group), ())),
             sum(words[participant_id] for participant_id in members[group]),
         )
@@ -136,13 +138,21 @@ def _notes(attributes: tuple[str, ...], person_group: dict[str, Group], uncounte
     return notes
 
 
+TIDY_COLUMNS = ("code", "parent", "level", "segments", "participants", "participants_with_code", "share", "per_1000_words")
+
+
 def write_group_frequencies_csv(path: Path, by: Sequence[str], rows: Sequence[GroupFrequency]) -> None:
-    """The tidy (long) table: one row per code and group, ready for R or pandas."""
+    """The tidy (long) table: one row per code and group, ready for R or pandas.
+
+    A parent's segments include its sub-codes', so ``parent`` and ``level`` are there to sum without
+    counting twice: sum the rows of level 0 (docs/exports.md).
+    """
+    by_columns = attribute_columns(by, TIDY_COLUMNS)  # an attribute named 'level' must not pass for the level
     with atomic_file(path, encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        header = ("code", *by, "segments", "participants", "participants_with_code", "share", "per_1000_words")
+        header = (*TIDY_COLUMNS[:3], *(by_columns[name] for name in by), *TIDY_COLUMNS[3:])
         writer.writerow(spreadsheet_safe(cell) for cell in header)
         for row in rows:
-            cells = (row.code_id, *row.group, row.segments, row.participants, row.participants_with_code,
-                     f"{row.share:.3f}", f"{row.per_1000_words:.2f}")  # fmt: skip
+            cells = (row.code_id, row.parent_id or "", row.depth, *row.group, row.segments, row.participants,
+                     row.participants_with_code, f"{row.share:.3f}", f"{row.per_1000_words:.2f}")  # fmt: skip
             writer.writerow(spreadsheet_safe(cell) for cell in cells)

@@ -1,11 +1,11 @@
 """The project store: one SQLite file per project, and the only package that speaks SQL.
 
 ``core`` holds transcripts, codebooks, runs and the machine's suggestions;
-``decisions`` people's decisions and the codes they add; ``renames`` code
-renames; ``ids`` how a segment's id follows from its passage; ``inputs`` the
-shapes of what it is given to keep. The schema itself is only in
-:mod:`ipl_coder.store.migrations`. Other packages import from here, never from
-the modules inside.
+``decisions`` people's decisions and the codes they add; ``notes`` the notes
+they wrote, for the exports; ``renames`` code renames; ``ids`` how a segment's
+id follows from its passage; ``inputs`` the shapes of what it is given to keep.
+The schema itself is only in :mod:`ipl_coder.store.migrations`. Other packages
+import from here, never from the modules inside.
 """
 
 from ipl_coder.store.core import COUNTED_STATUSES, STORE_FILENAME, ProjectStore
@@ -28,6 +28,7 @@ from ipl_coder.store.rows import (
     RenameResult,
     RunRow,
     SaveResult,
+    SegmentNote,
     SegmentRow,
     SpeakerRow,
     StoredCodebook,
@@ -41,7 +42,7 @@ from ipl_coder.store.rows import (
 __all__ = [
     "COUNTED_STATUSES", "DECISION_STATUS", "HUMAN_UNIT", "STORE_FILENAME", "WITHDRAWN", "CodeRow",
     "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "NewDecision", "Passage", "ProjectStore",
-    "ParticipantRow", "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentRow", "SpeakerRow",
+    "ParticipantRow", "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentNote", "SegmentRow", "SpeakerRow",
     "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptRow", "TurnRow", "UnplacedPassage", "human_segment_id",
     "segment_id_for",
 ]  # fmt: skip

@@ -26,6 +26,7 @@ from ipl_coder.store.inputs import (
 )
 from ipl_coder.store.lock import LockKind, ProjectLock
 from ipl_coder.store.migrations import migrate
+from ipl_coder.store.notes import NoteQueries
 from ipl_coder.store.renames import RenameQueries
 from ipl_coder.store.rows import (
     CodeRow,
@@ -46,7 +47,7 @@ STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
 
 
-class ProjectStore(DecisionQueries, RenameQueries, CarryQueries):
+class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
     """One project's SQLite file; rows come back as frozen dataclasses, never tuples."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path, lock: ProjectLock | None = None) -> None:

@@ -197,3 +197,13 @@ class StoredParticipants:
     source: str
     entries: tuple[ParticipantRow, ...]
     attribute_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SegmentNote:
+    """One coder's note still standing on a segment."""
+
+    segment_id: str
+    coder: str
+    note: str
+    written_at: str

@@ -203,6 +203,27 @@ def build_people_index(transcripts: Sequence[TranscriptRow], speakers: Sequence[
     return PeopleIndex(tuple(name for name in names if name != PARTICIPANT_COLUMN), transcript_attributes, people)
 
 
+ATTRIBUTE_PREFIX = "participant_"  # before an attribute whose name a table already has as a column of its own
+
+
+def attribute_columns(attribute_names: Sequence[str], standard_columns: Sequence[str]) -> dict[str, str]:
+    """Each attribute's column in a table that has ``standard_columns`` first: its name, or prefixed if that is taken.
+
+    Names are compared ignoring case, as a reader would: an attribute 'Status' next to a 'status' column is renamed too.
+    """
+    taken = {name.casefold() for name in (*standard_columns, *attribute_names)}
+    columns: dict[str, str] = {}
+    for name in attribute_names:
+        column = name
+        if name.casefold() in {standard.casefold() for standard in standard_columns}:
+            column = ATTRIBUTE_PREFIX + name
+            while column.casefold() in taken:  # 'participant_code' may be an attribute too
+                column = ATTRIBUTE_PREFIX + column
+            taken.add(column.casefold())
+        columns[name] = column
+    return columns
+
+
 def register_mismatches(table: ParticipantTable, transcript_names: Sequence[str]) -> list[str]:
     """Rows that name no transcript, and transcripts no row names: both are usually typos."""
     notes = [

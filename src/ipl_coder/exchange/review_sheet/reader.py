@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ipl_coder.errors import InputError, IplCoderError
-from ipl_coder.files import FORMULA_STARTS
+from ipl_coder.files import unguarded
 from ipl_coder.review.session import coder_name, did_you_mean, find_passage
 from ipl_coder.store import WITHDRAWN, CoderView, NewDecision, Passage, ProjectStore, SegmentRow
 from ipl_coder.transcripts.spreadsheets import read_rows
@@ -90,7 +90,7 @@ class _SheetReader:
         self.edited: set[str] | None = None  # transcripts edited since first coded, read when first needed
 
     def read(self, number: int, cells: list[str]) -> None:
-        row = {name: _unescape(cells[index].strip()) if index < len(cells) else "" for index, name in enumerate(self.header)}
+        row = {name: unguarded(cells[index].strip()) if index < len(cells) else "" for index, name in enumerate(self.header)}
         if not any(row.values()):
             return
         try:
@@ -248,7 +248,3 @@ def _span(row: dict[str, str], text: str) -> tuple[int, int]:
         raise InputError("a row that adds a code needs start and end, or the quoted words in text")
     return find_passage(text, quote)
 
-
-def _unescape(value: str) -> str:
-    """Undo the apostrophe the export put before text a spreadsheet would run as a formula."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value

@@ -13,10 +13,10 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from ipl_coder.errors import InputError
-from ipl_coder.files import atomic_file, atomic_path, spreadsheet_safe
+from ipl_coder.files import FORMULA_STARTS, atomic_file, atomic_path, spreadsheet_safe, spreadsheet_text
 from ipl_coder.review.session import (
     ReviewScope,
     did_you_mean,
@@ -24,6 +24,9 @@ from ipl_coder.review.session import (
     with_sub_codes,
 )
 from ipl_coder.store import WITHDRAWN, CoderView, ProjectStore, SegmentRow
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHEET_COLUMNS = (
     "segment_id", "transcript", "speaker", "code", "label", "text", "decision", "new_code", "note", "coder",
@@ -90,10 +93,10 @@ def _rows(store: ProjectStore, coder: str, scope: ReviewScope, labels: dict[str,
     return rows
 
 
-def _cells(row: SheetRow, coder: str) -> list[object]:
+def _values(row: SheetRow, coder: str) -> list[str | int]:
     segment, view = row.segment, row.view
     decision = (view.sheet_decision or "") if view else ""
-    values: dict[str, object] = {
+    values: dict[str, str | int] = {
         "segment_id": segment.segment_id, "transcript": segment.transcript, "speaker": segment.speaker,
         "code": segment.code_id, "label": row.label, "text": segment.text, "decision": decision,
         "new_code": (view.new_code_id or "") if view else "", "note": (view.note or "") if view else "", "coder": coder,
@@ -102,7 +105,7 @@ def _cells(row: SheetRow, coder: str) -> list[object]:
         "rules": "; ".join(segment.rules), "start": segment.start_char, "end": segment.end_char,
         "time": segment.timestamp or "", "origin": segment.origin, "suggested": "yes" if segment.suggested else "no",
     }  # fmt: skip
-    return [spreadsheet_safe(values[column]) for column in SHEET_COLUMNS]
+    return [values[column] for column in SHEET_COLUMNS]
 
 
 def _write_csv(out: Path, coder: str, rows: Sequence[SheetRow]) -> None:
@@ -110,7 +113,7 @@ def _write_csv(out: Path, coder: str, rows: Sequence[SheetRow]) -> None:
         writer = csv.writer(handle)
         writer.writerow(SHEET_COLUMNS)
         for row in rows:
-            writer.writerow(_cells(row, coder))
+            writer.writerow(spreadsheet_safe(value) for value in _values(row, coder))
 
 
 def _write_xlsx(out: Path, coder: str, rows: Sequence[SheetRow], codes: Sequence[tuple[str, str, str]]) -> None:
@@ -124,8 +127,8 @@ def _write_xlsx(out: Path, coder: str, rows: Sequence[SheetRow], codes: Sequence
     sheet = cast(Worksheet, workbook.active)  # a new workbook starts with one worksheet
     sheet.title = "review"
     sheet.append(SHEET_COLUMNS)
-    for row in rows:
-        sheet.append(_cells(row, coder))
+    for number, row in enumerate(rows, start=2):
+        _append_text(sheet, number, _values(row, coder))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -140,8 +143,8 @@ def _write_xlsx(out: Path, coder: str, rows: Sequence[SheetRow], codes: Sequence
                 cell.alignment = wrap
     code_sheet = workbook.create_sheet("codes")
     code_sheet.append(("code", "label", "definition"))
-    for code in codes:
-        code_sheet.append([spreadsheet_safe(value) for value in code])
+    for number, code in enumerate(codes, start=2):
+        _append_text(code_sheet, number, code)
     code_sheet.column_dimensions["A"].width, code_sheet.column_dimensions["B"].width = 26, 30
     code_sheet.column_dimensions["C"].width = 100
     decision_column, new_code_column, code_column = (
@@ -157,3 +160,15 @@ def _write_xlsx(out: Path, coder: str, rows: Sequence[SheetRow], codes: Sequence
     new_codes.add(f"{code_column}{len(rows) + 2}:{code_column}{last_row}")  # the code of a row someone adds
     with atomic_path(out) as temporary:
         workbook.save(temporary)
+
+
+def _append_text(sheet: Worksheet, row: int, values: Sequence[str | int]) -> None:
+    """Write a row whose text cells are text: shown exactly as written, and never run, even "=…" or "- Det var …"."""
+    for column, value in enumerate(values, start=1):
+        if not isinstance(value, str):
+            sheet.cell(row, column, value)
+            continue
+        cell = sheet.cell(row, column, spreadsheet_text(value))
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+        if value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True  # and Excel would make it one when the cell is edited
