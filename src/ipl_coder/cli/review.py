@@ -21,6 +21,7 @@ from rich.text import Text
 
 from ipl_coder.cli.common import VerboseOption
 from ipl_coder.errors import InputError, IplCoderError
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.review.session import ReviewItem, ReviewSession
@@ -134,8 +135,7 @@ def _run(session: ReviewSession, console: Console) -> None:
     finished = finish_review(session)
     left = finished.progress.left
     ending = "All done." if left == 0 else f"{left:,} left for next time."
-    console.print(f"{finished.decisions_made} decision{'s' if finished.decisions_made != 1 else ''} this session, "
-                  f"{finished.progress.done:,} done. {ending}")  # fmt: skip
+    console.print(f"{count(finished.decisions_made, 'decision')} this session, {finished.progress.done:,} done. {ending}")
     if finished.exports:
         console.print("Rewrote " + ", ".join(path.name for path in finished.exports) + f" in {session.store.path.parent}")
 
