@@ -157,3 +157,68 @@ def test_a_session_reports_progress_per_code(fresh_project: Path) -> None:
 def test_every_review_command_explains_itself(command: tuple[str, ...], phrase: str) -> None:
     exit_code, stdout, _ = run_cli(*command, "--help")
     assert exit_code == 0 and phrase in stdout and "Example" in stdout
+
+
+def screens(stdout: str) -> list[str]:
+    """What a terminal showed after each clear of the screen, without styling."""
+    plain = re.sub(r"\x1b\[(?!2J)[0-9;?]*[A-Za-z]", "", stdout)
+    return plain.split("\x1b[2J")
+
+
+def test_help_stays_on_the_screen_it_was_asked_on(fresh_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # a terminal, which the review clears for every segment
+    monkeypatch.setenv("TERM", "xterm")
+    exit_code, stdout, stderr = run_cli("review", "-p", fresh_project, "--coder", "ana", keys="?q")
+    assert exit_code == 0, stderr
+    shown = screens(stdout)
+    assert len(shown) == 3  # the heading, the first segment, the first segment again with the help
+    assert "accept: the code fits this passage" not in shown[1]
+    assert "accept: the code fits this passage" in shown[2] and "quit: every decision is already saved" in shown[2]
+
+
+def test_adding_an_unknown_code_says_so_before_asking_for_words(fresh_project: Path) -> None:
+    exit_code, stdout, stderr = run_cli("review", "-p", fresh_project, "--coder", "ana", keys="+nosuch\nq")
+    assert exit_code == 0, stderr
+    assert "no code 'nosuch'" in stdout and "Words to code" not in stdout
+    with ProjectStore.open(fresh_project) as store:
+        assert store.coder_views("ana") == {}
+
+
+def first_shared_passage(project: Path) -> tuple[int, SegmentRow, SegmentRow]:
+    """The first segment in the review's order followed by the machine's other code on exactly its passage."""
+    with open_review(project, "ana", ReviewScope()) as session:
+        queue = [session.segments[segment_id] for segment_id in session.queue]
+    for index, (first, second) in enumerate(zip(queue, queue[1:], strict=False)):
+        if (first.transcript, first.start_char, first.end_char) == (second.transcript, second.start_char, second.end_char):
+            return index, first, second
+    raise AssertionError("the samples have no passage with two codes")
+
+
+def test_a_recode_to_a_suggested_code_moves_on_past_that_suggestion(fresh_project: Path) -> None:
+    index, first, second = first_shared_passage(fresh_project)
+    with open_review(fresh_project, "ana", ReviewScope()) as session:
+        for _ in range(index):
+            session.skip()
+        before = session.progress()
+        message = session.recode(second.code_id)
+        assert message == f"Recoded to {second.code_id}; the {second.code_id} suggestion on this passage is accepted with it."
+        after = session.progress()
+        assert after.done == before.done + 2  # both decided by one key, and the message says so
+        shown = session.current()
+        assert shown is not None and shown.segment.segment_id != second.segment_id  # accepted already: not shown
+        assert second.segment_id not in session.queue
+        # Undoing the recode brings back both, in reading order.
+        assert session.undo() == f"Undid your recode on {first.code_id}."
+        assert session.queue[session.position : session.position + 2] == [first.segment_id, second.segment_id]
+
+
+def test_the_review_says_it_needs_a_terminal_before_showing_anything(fresh_project: Path) -> None:
+    import subprocess
+    import sys
+
+    # A new session has no controlling terminal, and standard input is not one either.
+    finished = subprocess.run([sys.executable, "-m", "ipl_coder", "review", "-p", str(fresh_project), "--coder", "ana"],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, start_new_session=True, timeout=120)  # fmt: skip
+    assert finished.returncode == 1
+    assert "needs a terminal" in finished.stderr and "review export" in finished.stderr
+    assert finished.stdout == ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich import box
@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import VerboseOption, error_console
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.review.agreement import AgreementResult
@@ -40,6 +41,7 @@ def agreement_command(
     out: Annotated[
         Optional[Path], typer.Option(metavar="FILE.csv", help="Also write every figure to this CSV file.", show_default=False)
     ] = None,
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Report how right the machine's suggestions were, and how well two coders agree.
@@ -70,14 +72,18 @@ def agreement_command(
 
     chosen = [name.strip() for name in coders.split(",") if name.strip()] if coders else []
     result = compute_agreement(project, chosen, unit.value)
+    if out is not None:
+        write_agreement_csv(out, result)
+    if as_json:
+        print_json(_as_json(result, out))
+        return
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
-    console = Console(highlight=False)
+    console = output_console()
     _print_machine(console, result)
     if result.pair:
         _print_between(console, result)
     if out is not None:
-        write_agreement_csv(out, result)
         console.print(f"Wrote {escape(str(out))}")
 
 
@@ -110,9 +116,11 @@ def _print_between(console: Console, result: AgreementResult) -> None:
                       f"{cells[(0, 1)]:,}", f"{cells[(0, 0)]:,}", _share(row.percent), _figure(row.kappa), _figure(row.alpha),
                       end_section=index == len(result.between) - 2)  # the overall row stands apart  # fmt: skip
     console.print(table)
-    what = "sentences (each × code) in participants' turns" if result.unit == "sentence" else "suggestions both decided"
-    console.print(f"Unit: {result.unit}. Compared {result.units_compared:,} {what} in "
-                  f"{result.transcripts_compared} transcript{'s' if result.transcripts_compared != 1 else ''}.")  # fmt: skip
+    if result.unit == "sentence":
+        what = count(result.units_compared, "sentence") + " (each × code) in participants' turns"
+    else:
+        what = count(result.units_compared, "suggestion") + " both decided"
+    console.print(f"Unit: {result.unit}. Compared {what} in {count(result.transcripts_compared, 'transcript')}.")
 
 
 def _share(value: float | None) -> str:
@@ -121,3 +129,28 @@ def _share(value: float | None) -> str:
 
 def _figure(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
+
+
+def _as_json(result: AgreementResult, out: Path | None) -> dict[str, Any]:
+    """The figures of the CSV, by the CSV's names; null where a figure is undefined."""
+    return {
+        "coders": list(result.coders), "pair": list(result.pair) if result.pair else None, "unit": result.unit,
+        "units_compared": result.units_compared, "transcripts_compared": result.transcripts_compared,
+        "out": str(out) if out is not None else None, "notes": list(result.notes),
+        "machine": [
+            {"code": row.code_id, "rule": row.rule_id or None, "reviewed": row.reviewed, "accepted": row.accepted,
+             "people_coded": row.people_coded, "found": row.found, "precision": _rounded(row.precision),
+             "recall": _rounded(row.recall), "f1": _rounded(row.f1)}
+            for row in result.machine
+        ],
+        "between": [
+            {"code": row.code_id or None, "items": row.items, "both_present": row.cells[(1, 1)], "first_only": row.cells[(1, 0)],
+             "second_only": row.cells[(0, 1)], "both_absent": row.cells[(0, 0)], "percent_agreement": _rounded(row.percent),
+             "kappa": _rounded(row.kappa), "alpha": _rounded(row.alpha)}
+            for row in result.between
+        ],
+    }  # fmt: skip
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import VerboseOption, error_console
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
 from ipl_coder.cli.freq import Status
 from ipl_coder.errors import InputError
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.coding.project import CodeOptions, CodeRunResult
@@ -101,7 +100,7 @@ def code_command(
         ),
     ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print nothing but errors.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON, for scripts.")] = False,
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Pre-code transcripts with a codebook and store the suggestions in a project.
@@ -161,11 +160,11 @@ def code_command(
     else:
         result = code_transcripts(paths, codebook, project, options)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        print_json(result.to_json())
     elif not quiet:
         _print_summary(result)
     if strict and result.skipped:
-        raise InputError(f"{_count(len(result.skipped), 'file')} skipped and --strict is on; the others were coded")
+        raise InputError(f"{count(len(result.skipped), 'file')} skipped and --strict is on; the others were coded")
 
 
 def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: CodeOptions) -> CodeRunResult:
@@ -191,7 +190,7 @@ def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options
 
 
 def _print_summary(result: CodeRunResult) -> None:
-    console = Console(highlight=False)
+    console = output_console()
     for skipped in result.skipped:
         error_console.print(f"[yellow]Skipped[/] {escape(f'{skipped.path}: {skipped.reason}')}", soft_wrap=True)
     for transcript in result.coded:
@@ -202,7 +201,7 @@ def _print_summary(result: CodeRunResult) -> None:
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
     if not result.coded:
-        console.print(f"No transcript could be coded ({_count(len(result.skipped), 'file')} skipped).")
+        console.print(f"No transcript could be coded ({count(len(result.skipped), 'file')} skipped).")
         return
     table = Table(title=f"Codes suggested ({result.unit} units)", title_justify="left")
     table.add_column("code")
@@ -214,13 +213,9 @@ def _print_summary(result: CodeRunResult) -> None:
     console.print(table)
     rate = result.words / result.seconds if result.seconds else 0
     console.print(
-        f"{_count(len(result.coded), 'transcript')} coded, {len(result.skipped)} skipped, {_count(result.segments, 'segment')} "
-        f"from {result.words:,} words in {result.seconds:.1f} s ({rate:,.0f} words/s) with {result.pipeline}."
+        f"{count(len(result.coded), 'transcript')} coded, {len(result.skipped)} skipped, {count(result.segments, 'segment')} "
+        f"from {count(result.words, 'word')} in {result.seconds:.1f} s ({rate:,.0f} words/s) with {result.pipeline}."
     )
     statuses = " and ".join(result.counted_statuses)
     console.print(f"Counts include {statuses} segments. Project: {result.project_dir}")
     console.print("Files: " + ", ".join(path.name for path in result.exports))
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"

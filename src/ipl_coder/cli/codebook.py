@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -16,10 +16,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from ipl_coder.cli.common import VerboseOption, error_console
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
+    from ipl_coder.codebook.lint import LintResult
     from ipl_coder.codebook.model import Code, Codebook
+    from ipl_coder.codebook.tools import CodebookSummary, ExampleRun
 
 codebook_app = typer.Typer(
     help=(
@@ -42,11 +45,11 @@ LISTED = 8  # code ids named in a one-line summary
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return output_console()
 
 
 @codebook_app.command("validate", no_args_is_help=True)
-def validate_command(codebook: CodebookArgument, verbose: VerboseOption = False) -> None:
+def validate_command(codebook: CodebookArgument, as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
     """Check a codebook and list every problem at once.
 
     Each problem is one line, [bold]file:line:column: message[/], the form editors
@@ -58,18 +61,38 @@ def validate_command(codebook: CodebookArgument, verbose: VerboseOption = False)
       ipl-coder codebook validate codebooks/ipl.yaml
     """
     from ipl_coder.codebook.tools import summarize_codebook
+    from ipl_coder.errors import CodebookError
 
-    summary = summarize_codebook(codebook)
-    rules = ", ".join(f"{count} in {language}" for language, count in summary.rules.items())
+    try:
+        summary = summarize_codebook(codebook)
+    except CodebookError as error:
+        if as_json:  # the problems as JSON, and as lines on stderr with exit status 1 as always
+            problems = [{"file": str(problem.path), "line": problem.line, "column": problem.column, "message": problem.message}
+                        for problem in error.problems]  # fmt: skip
+            print_json({"path": str(codebook), "valid": False, "problems": problems})
+        raise
+    if as_json:
+        print_json(_summary_json(summary))
+        return
+    rules = ", ".join(f"{number} in {language}" for language, number in summary.rules.items())
     console().print(
-        f"[green]OK[/] {escape(str(codebook))}: {summary.codes} codes ({summary.sub_codes} sub-codes), "
-        f"rules {rules}, {summary.examples} examples."
+        f"[green]OK[/] {escape(str(codebook))}: {count(summary.codes, 'code')} ({count(summary.sub_codes, 'sub-code')}), "
+        f"rules {rules}, {count(summary.examples, 'example')}."
     )
     if summary.without_rules:
         shown = summary.without_rules[:LISTED]
         more = f" and {len(summary.without_rules) - len(shown)} more" if len(summary.without_rules) > len(shown) else ""
-        console().print(f"{len(summary.without_rules)} codes have no rules, so only people apply them: "
+        has, them = ("has", "it") if len(summary.without_rules) == 1 else ("have", "them")
+        console().print(f"{count(len(summary.without_rules), 'code')} {has} no rules, so only people apply {them}: "
                         f"{escape(', '.join(shown))}{more}.")  # fmt: skip
+
+
+def _summary_json(summary: CodebookSummary) -> dict[str, Any]:
+    return {
+        "path": str(summary.path), "valid": True, "problems": [], "name": summary.name, "version": summary.version,
+        "languages": list(summary.languages), "codes": summary.codes, "sub_codes": summary.sub_codes,
+        "rules": dict(summary.rules), "examples": summary.examples, "without_rules": list(summary.without_rules),
+    }  # fmt: skip
 
 
 @codebook_app.command("show", no_args_is_help=True)
@@ -108,7 +131,7 @@ def show_command(
 def _tree(codebook: Codebook) -> Tree:
     from ipl_coder.codebook.tools import rule_count
 
-    heading = f"[bold]{escape(codebook.name)}[/] {escape(codebook.version)}  ({', '.join(codebook.languages)}; {len(codebook.codes)} codes)"
+    heading = f"[bold]{escape(codebook.name)}[/] {escape(codebook.version)}  ({', '.join(codebook.languages)}; {count(len(codebook.codes), 'code')})"
     tree = Tree(heading, guide_style="dim")
     nodes: dict[str, Tree] = {}
     views = {language: codebook.in_language(language) for language in codebook.languages}
@@ -158,7 +181,7 @@ def _rule_lines(code: Code) -> list[tuple[str, str]]:
                  (("all", boolean.all_terms), ("any", boolean.any_terms), ("none", boolean.none_terms)) if terms]  # fmt: skip
         lines.append((boolean.rule_id, "; ".join(parts)))
     for near in code.near_rules:
-        lines.append((near.rule_id, f"{', '.join(near.terms)} within {near.within} words of {', '.join(near.near_terms)}"))
+        lines.append((near.rule_id, f"{', '.join(near.terms)} within {count(near.within, 'word')} of {', '.join(near.near_terms)}"))
     if code.exclude_terms:
         language = code.term_rule.rule_id.partition("@")[2] if code.term_rule else ""
         lines.append((f"exclude_terms{f' ({language})' if language else ''}", ", ".join(code.exclude_terms)))
@@ -166,7 +189,7 @@ def _rule_lines(code: Code) -> list[tuple[str, str]]:
 
 
 @codebook_app.command("test", no_args_is_help=True)
-def test_command(codebook: CodebookArgument, model: ModelOption = None, verbose: VerboseOption = False) -> None:
+def test_command(codebook: CodebookArgument, model: ModelOption = None, as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
     """Run every code's examples through the pipeline 'ipl-coder code' uses.
 
     Each [bold]match[/] example must get the code (or one of its sub-codes); each
@@ -185,6 +208,12 @@ def test_command(codebook: CodebookArgument, model: ModelOption = None, verbose:
     from ipl_coder.errors import CodebookTestFailed
 
     run = run_examples(codebook, model)
+    failed = f"{len(run.failures)} of {count(len(run.results), 'example')} {'fails' if len(run.failures) == 1 else 'fail'} in {codebook}"
+    if as_json:
+        print_json(_examples_json(run))
+        if run.failures:
+            raise CodebookTestFailed(failed)
+        return
     out = console()
     if run.failures:
         table = Table(title=f"Failing examples in {escape(str(codebook))}", title_justify="left", show_lines=True)
@@ -195,11 +224,25 @@ def test_command(codebook: CodebookArgument, model: ModelOption = None, verbose:
             table.add_row(escape(failure.code_id), failure.language, expected, escape(failure.example), escape(failure.why))
         out.print(table)
     passed = len(run.results) - len(run.failures)
-    out.print(f"{passed} of {len(run.results)} examples pass ({', '.join(run.pipelines)}).")
+    out.print(f"{passed} of {count(len(run.results), 'example')} {'passes' if passed == 1 else 'pass'} ({', '.join(run.pipelines)}).")
     if run.codes_without_examples:
         error_console.print(f"[yellow]Note[/] no examples for: {escape(', '.join(run.codes_without_examples))}", soft_wrap=True)
     if run.failures:
-        raise CodebookTestFailed(f"{len(run.failures)} of {len(run.results)} examples fail in {codebook}")
+        raise CodebookTestFailed(failed)
+
+
+def _examples_json(run: ExampleRun) -> dict[str, Any]:
+    return {
+        "path": str(run.path), "pipelines": list(run.pipelines), "examples": len(run.results),
+        "passed": len(run.results) - len(run.failures), "failed": len(run.failures),
+        "codes_without_examples": list(run.codes_without_examples),
+        "results": [
+            {"code": result.code_id, "language": result.language, "example": result.example,
+             "expected": "match" if result.expected else "no match", "passed": result.passed, "why": result.why,
+             "rules": list(result.rules), "matched": list(result.matched), "found_codes": list(result.found_codes)}
+            for result in run.results
+        ],
+    }  # fmt: skip
 
 
 @codebook_app.command("lint", no_args_is_help=True)
@@ -208,6 +251,7 @@ def lint_command(
     project: Annotated[Optional[Path], typer.Option("--project", "-p", metavar="FOLDER",
                                                     help="Also check the rules against what this project's latest run suggested.",
                                                     show_default=False)] = None,  # fmt: skip
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Warn about what may not do what you meant: warnings, never errors.
@@ -239,6 +283,9 @@ def lint_command(
     from ipl_coder.codebook.lint import lint_codebook
 
     result = lint_codebook(codebook, project)
+    if as_json:
+        print_json(_lint_json(result))
+        return
     out = console()
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
@@ -246,4 +293,13 @@ def lint_command(
         out.print(f"{escape(str(codebook))}:{warning.line}: [yellow]warning[/] [dim]({warning.check})[/] {escape(warning.message)}",
                   soft_wrap=True)  # fmt: skip
     checks = "codebook and project" if project else "codebook"
-    out.print(f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''} ({checks} checks).")
+    out.print(f"{count(len(result.warnings), 'warning')} ({checks} checks).")
+
+
+def _lint_json(result: LintResult) -> dict[str, Any]:
+    return {
+        "path": str(result.path), "project": str(result.project) if result.project is not None else None,
+        "notes": list(result.notes),
+        "warnings": [{"check": warning.check, "code": warning.code_id, "line": warning.line, "message": warning.message}
+                     for warning in result.warnings],
+    }  # fmt: skip

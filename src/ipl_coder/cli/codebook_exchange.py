@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ipl_coder.cli.codebook import CodebookArgument, codebook_app, console
 from ipl_coder.cli.common import VerboseOption, error_console
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.codebook.diff import CodebookDiff
@@ -74,7 +75,7 @@ def _print_diff(result: CodebookDiff, show_all: bool) -> None:
     out = console()
     for line in result.skipped:
         error_console.print(f"[yellow]Skipped[/] {escape(line)}", soft_wrap=True)
-    table = Table(title=f"{result.old_path.name} → {result.new_path.name} on {result.transcripts} transcripts ({result.unit} units)",
+    table = Table(title=f"{result.old_path.name} → {result.new_path.name} on {count(result.transcripts, 'transcript')} ({result.unit} units)",
                   title_justify="left")  # fmt: skip
     for heading in ("code", "before", "after", "added", "dropped"):
         table.add_column(heading, justify="left" if heading == "code" else "right")
@@ -93,7 +94,7 @@ def _print_diff(result: CodebookDiff, show_all: bool) -> None:
                           f"{segment.start_char}-{segment.end_char}: {escape(text)}", soft_wrap=True)  # fmt: skip
             if len(segments) > len(shown):
                 out.print(f"  … and {len(segments) - len(shown)} more ({'--out' if result.out is None else result.out} lists them all)")
-    out.print(f"{result.added} segments added, {result.dropped} dropped. The project was not changed.")
+    out.print(f"{count(result.added, 'segment')} added, {result.dropped:,} dropped. The project was not changed.")
     if result.out is not None:
         out.print(f"Wrote the changes to {escape(str(result.out))}.")
 
@@ -121,7 +122,7 @@ def export_command(
     from ipl_coder.exchange.refi_qda.qdc_writer import export_qdc
 
     result = export_qdc(codebook, out)
-    console().print(f"Wrote {result.codes} codes to {escape(str(result.out))} (REFI-QDA codebook 1.0).")
+    console().print(f"Wrote {count(result.codes, 'code')} to {escape(str(result.out))} (REFI-QDA codebook 1.0).")
 
 
 @codebook_app.command("import", no_args_is_help=True)
@@ -150,5 +151,5 @@ def import_command(
     from ipl_coder.exchange.refi_qda.qdc_reader import import_qdc
 
     result = import_qdc(source, out, language=language, force=force)
-    console().print(f"Wrote {result.codes} codes ({result.top_level} at the top level) to {escape(str(result.out))}.")
+    console().print(f"Wrote {count(result.codes, 'code')} ({result.top_level:,} at the top level) to {escape(str(result.out))}.")
     console().print("REFI-QDA carries no rules: add terms with 'ipl-coder codebook add-term'.")

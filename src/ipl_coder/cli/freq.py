@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import VerboseOption, error_console
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.report.groups import GroupFrequencyResult
@@ -52,6 +52,7 @@ def freq_command(
         typer.Option(metavar="STATUS", help="Count segments with this status; repeat for several. [default: pending and accepted]",
                      show_default=False),
     ] = None,
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Count codes by participant group: the table a comparative study reports.
@@ -82,10 +83,13 @@ def freq_command(
 
     statuses = tuple(item.value for item in status) if status else COUNTED_STATUSES
     result = group_frequencies(project, tuple(by or ()), statuses, out)
+    if as_json:
+        print_json(_as_json(result))
+        return
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
     if result.out is not None:
-        Console(highlight=False).print(f"Wrote {len(result.rows):,} rows to {result.out}")
+        output_console().print(f"Wrote {count(len(result.rows), 'row')} to {escape(str(result.out))}")
     else:
         _print_table(result)
 
@@ -105,4 +109,17 @@ def _print_table(result: GroupFrequencyResult) -> None:
         cells = [escape(value) if value else "—" for value in row.group]
         table.add_row(escape(code), *cells, str(row.segments), f"{row.participants_with_code}/{row.participants}",
                       f"{row.share:.0%}", f"{row.per_1000_words:.2f}", end_section=bool(result.by) and last_of_code)  # fmt: skip
-    Console(highlight=False).print(table)
+    output_console().print(table)
+
+
+def _as_json(result: GroupFrequencyResult) -> dict[str, Any]:
+    return {
+        "project": str(result.project_dir), "by": list(result.by), "statuses": list(result.statuses),
+        "out": str(result.out) if result.out is not None else None, "notes": list(result.notes),
+        "rows": [
+            {"code": row.code_id, "label": row.label, "depth": row.depth, "group": dict(zip(result.by, row.group, strict=True)),
+             "segments": row.segments, "participants": row.participants, "participants_with_code": row.participants_with_code,
+             "share": round(row.share, 3), "words": row.words, "per_1000_words": round(row.per_1000_words, 2)}
+            for row in result.rows
+        ],
+    }  # fmt: skip

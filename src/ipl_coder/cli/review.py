@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -19,6 +21,7 @@ from rich.text import Text
 
 from ipl_coder.cli.common import VerboseOption
 from ipl_coder.errors import InputError, IplCoderError
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.review.session import ReviewItem, ReviewSession
@@ -43,6 +46,7 @@ HELP = """[bold]a[/] accept: the code fits this passage
 [bold]s[/] skip: leave it pending and go on
 [bold]u[/] undo: take back your last decision and show that segment again
 [bold]q[/] quit: every decision is already saved; next time you go on from here"""
+NO_TERMINAL = "the interactive review needs a terminal; use 'ipl-coder review export' for a spreadsheet instead"
 
 review_app = typer.Typer(rich_markup_mode="rich")  # its help is review_command's docstring
 ProjectOption = Annotated[
@@ -104,6 +108,8 @@ def review_command(
         return
     if project is None:
         raise typer.BadParameter("give the project folder with --project", param_hint="'--project'")
+    if not _keys_can_be_read():
+        raise InputError(NO_TERMINAL)
     from ipl_coder.review.session import ReviewScope, coder_name, open_review
 
     scope = ReviewScope(tuple(code or ()), transcript, tuple(item.value for item in status) if status else ("pending",))
@@ -129,44 +135,67 @@ def _run(session: ReviewSession, console: Console) -> None:
     finished = finish_review(session)
     left = finished.progress.left
     ending = "All done." if left == 0 else f"{left:,} left for next time."
-    console.print(f"{finished.decisions_made} decision{'s' if finished.decisions_made != 1 else ''} this session, "
-                  f"{finished.progress.done:,} done. {ending}")  # fmt: skip
+    console.print(f"{count(finished.decisions_made, 'decision')} this session, {finished.progress.done:,} done. {ending}")
     if finished.exports:
         console.print("Rewrote " + ", ".join(path.name for path in finished.exports) + f" in {session.store.path.parent}")
+
+
+def _keys_can_be_read() -> bool:
+    """Whether typer.getchar will get keys, asked before anything is shown.
+
+    It reads the terminal: standard input if that is one, else /dev/tty (so a
+    pipe into standard input is fine). Standard input that is no file at all is
+    something this process feeds keys through, as Typer's CliRunner does in tests.
+    """
+    stdin = sys.stdin
+    if stdin is None:
+        return False
+    try:
+        stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True
+    if stdin.isatty() or os.name == "nt":  # on Windows getchar reads the console, whatever standard input is
+        return True
+    try:
+        with open("/dev/tty"):
+            return True
+    except OSError:
+        return False
 
 
 def _read_key() -> str:
     try:
         return typer.getchar()  # Typer's own Click, which its CliRunner feeds in tests
     except (OSError, EOFError):
-        raise InputError("the interactive review needs a terminal; use 'ipl-coder review export' for a spreadsheet instead") from None
+        raise InputError(NO_TERMINAL) from None
     except KeyboardInterrupt:
         return "q"
 
 
 def _act(key: str, session: ReviewSession, console: Console) -> str:
+    """Do what the key says; what to show at the top of the next screen (markup)."""
+    if key == "?":
+        return HELP  # on the next screen: drawn before it, it would be cleared at once
     if key == "a":
-        return session.accept()
+        return escape(session.accept())
     if key == "r":
-        return session.reject()
+        return escape(session.reject())
     if key == "s":
-        return session.skip()
+        return escape(session.skip())
     if key == "u":
-        return session.undo()
+        return escape(session.undo())
     if key == "n":
-        return session.note(typer.prompt("Note", default="", show_default=False))
+        return escape(session.note(typer.prompt("Note", default="", show_default=False)))
     if key in ("c", "+"):
         _list_codes(console, session)
         answer = typer.prompt("Code (number, id, or the start of its label; Enter to cancel)", default="", show_default=False)
         if not answer.strip():
             return "Cancelled."
+        code_id = session.resolve_code(answer)  # an unknown code is said before anything else is asked
         if key == "c":
-            return session.recode(answer)
+            return escape(session.recode(code_id))
         quote = typer.prompt("Words to code (Enter for this whole passage)", default="", show_default=False)
-        return session.add_code(answer, quote)
-    if key == "?":
-        console.print(HELP)
-        return ""
+        return escape(session.add_code(code_id, quote))
     return f"'{escape(key)}' does nothing here; press ? for the keys." if key.strip() else ""
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import VerboseOption
+from ipl_coder.cli.common import JsonOption, VerboseOption, output_console, print_json
 from ipl_coder.cli.review import (
     CodeFilterOption,
     CoderOption,
@@ -18,6 +17,10 @@ from ipl_coder.cli.review import (
     TranscriptFilterOption,
     review_app,
 )
+from ipl_coder.wording import count
+
+if TYPE_CHECKING:
+    from ipl_coder.exchange.review_sheet.reader import SheetImportResult
 
 SHOWN_CHANGES = 40  # rows of changes listed before a summary takes over
 
@@ -66,8 +69,8 @@ def export_command(
 
     statuses = tuple(item.value for item in status) if status else ()
     result = export_review_sheet(project, out, coder_name(coder), ReviewScope(tuple(code or ()), transcript, statuses))
-    Console(highlight=False).print(
-        f"Wrote {result.rows:,} segments to {escape(str(result.path))} for {escape(result.coder)} "
+    output_console().print(
+        f"Wrote {count(result.rows, 'segment')} to {escape(str(result.path))} for {escape(result.coder)} "
         f"({result.decided:,} already decided by them)."
     )
 
@@ -81,6 +84,7 @@ def import_command(
         typer.Option(metavar="NAME", help="Who decided, for rows whose coder column is empty. "
                      "\\[default: $IPL_CODER_CODER, else your user name]", show_default=False),
     ] = None,
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Apply the decisions in a review sheet, all or nothing.
@@ -104,9 +108,13 @@ def import_command(
     from ipl_coder.exchange.review_sheet.reader import import_review_sheet
 
     result = import_review_sheet(project, sheet, coder)
-    console = Console(highlight=False)
+    if as_json:
+        print_json(_as_json(result))
+        return
+    console = output_console()
     if not result.changes:
-        console.print(f"Nothing to change: all {result.unchanged:,} rows are as the project has them.")
+        every = "the 1 row is" if result.unchanged == 1 else f"all {result.unchanged:,} rows are"
+        console.print(f"Nothing to change: {every} as the project has them.")
         return
     if len(result.changes) <= SHOWN_CHANGES:
         table = Table("row", "transcript", "code", "change", "coder", title=f"Changes from {sheet.name}", title_justify="left")
@@ -117,7 +125,16 @@ def import_command(
     for change in result.changes:
         kind = change.change.split(" ")[0]
         counts[kind] = counts.get(kind, 0) + 1
-    summary = ", ".join(f"{count:,} {kind}" for kind, count in counts.items())
-    console.print(f"Applied {len(result.changes):,} changes ({summary}); {result.unchanged:,} rows unchanged.")
+    summary = ", ".join(f"{number:,} {kind}" for kind, number in counts.items())
+    console.print(f"Applied {count(len(result.changes), 'change')} ({summary}); {count(result.unchanged, 'row')} unchanged.")
     if result.exports:
         console.print("Rewrote " + ", ".join(path.name for path in result.exports))
+
+
+def _as_json(result: SheetImportResult) -> dict[str, Any]:
+    return {
+        "sheet": str(result.path), "applied": len(result.changes), "unchanged": result.unchanged,
+        "changes": [{"row": change.row, "transcript": change.transcript, "code": change.code_id, "change": change.change,
+                     "coder": change.coder} for change in result.changes],
+        "exports": [str(path) for path in result.exports],
+    }  # fmt: skip

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import VerboseOption
+from ipl_coder.cli.common import JsonOption, VerboseOption, output_console, print_json
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.transcripts.describe import TranscriptReport
@@ -36,7 +35,7 @@ def show_command(
                      show_default=False),
     ] = None,
     full: Annotated[bool, typer.Option("--full", metavar="", help="Show every turn's whole text, not its first words.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON, for scripts.")] = False,
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Show how a transcript file is read: encoding, format, language, attributes and every turn.
@@ -57,20 +56,20 @@ def show_command(
 
     report = describe_transcript(path, tuple(interviewer or ()), participants)
     if as_json:
-        typer.echo(json.dumps(_as_json(report), ensure_ascii=False, indent=2))
+        print_json(_as_json(report))
     else:
         _print_report(report, full)
 
 
 def _print_report(report: TranscriptReport, full: bool) -> None:
-    console = Console(highlight=False)
+    console = output_console()
     transcript = report.transcript
     console.print(f"[bold]{escape(str(transcript.source_path))}[/]")
     words = sum(transcript.turn_word_counts)
     facts = [
         ("format", transcript.format), ("encoding", transcript.encoding),
         ("language", f"{report.language or '—'} ({report.language_source})"),
-        ("size", f"{len(transcript.text):,} characters, {words:,} words, {len(transcript.turns)} turns"),
+        ("size", f"{count(len(transcript.text), 'character')}, {count(words, 'word')}, {count(len(transcript.turns), 'turn')}"),
     ]  # fmt: skip
     facts += [(name, value) for name, value in report.attributes.items() if name.casefold() != "language"]
     for label, person in report.people.items():
@@ -87,12 +86,12 @@ def _print_report(report: TranscriptReport, full: bool) -> None:
     for heading, justify in (("#", "right"), ("time", "left"), ("speaker", "left"), ("role", "left"),
                              ("start", "right"), ("end", "right"), ("words", "right"), ("text", "left")):  # fmt: skip
         table.add_column(heading, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for turn, count in zip(transcript.turns, transcript.turn_word_counts, strict=True):
+    for turn, turn_words in zip(transcript.turns, transcript.turn_word_counts, strict=True):
         text = transcript.turn_text(turn)
         if not full and len(text) > PREVIEW:
             text = text[:PREVIEW].rsplit(" ", 1)[0] + " …"
         table.add_row(str(turn.number), turn.timestamp or "", escape(turn.speaker), turn.role, str(turn.start_char),
-                      str(turn.end_char), str(count), escape(" ".join(text.split()) if not full else text))  # fmt: skip
+                      str(turn.end_char), str(turn_words), escape(" ".join(text.split()) if not full else text))  # fmt: skip
     console.print(table)
 
 

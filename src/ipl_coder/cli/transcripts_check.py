@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import VerboseOption, error_console
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
 from ipl_coder.cli.transcripts import transcripts_app
 from ipl_coder.transcripts import INTERVIEWER
+from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.transcripts.describe import FileCheck, FolderCheck
@@ -37,7 +36,7 @@ def check_command(
     follow_links: Annotated[
         bool, typer.Option("--follow-links", metavar="", help="Read links in a folder that point outside it, as 'code --follow-links' does.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as JSON, for scripts.")] = False,
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Check how every transcript in a folder will be read, before coding it.
@@ -67,7 +66,7 @@ def check_command(
             lambda done, total, name: progress.update(task, completed=done, total=total, description=name), follow_links,
         )  # fmt: skip
     if as_json:
-        typer.echo(json.dumps(_as_json(result), ensure_ascii=False, indent=2))
+        print_json(_as_json(result))
     else:
         _print_check(result)
     if strict and result.warned:
@@ -75,7 +74,7 @@ def check_command(
 
 
 def _print_check(result: FolderCheck) -> None:
-    console = Console(highlight=False)
+    console = output_console()
     table = Table(title="How each transcript will be read", title_justify="left")
     for heading, justify in (("file", "left"), ("read as", "left"), ("language", "left"), ("speakers: words", "left"),
                              ("interviewer", "right"), ("check", "left")):  # fmt: skip
@@ -99,7 +98,7 @@ def _print_check(result: FolderCheck) -> None:
     for note in result.notes:
         console.print(f"[cyan]Note[/] {escape(note)}", soft_wrap=True)
     warned = sum(1 for file in result.files if file.warned)
-    console.print(f"{len(result.files)} files checked: {warned} with a warning or unreadable, "
+    console.print(f"{count(len(result.files), 'file')} checked: {warned} with a warning or unreadable, "
                   f"{len(result.files) - warned} read without a warning.")  # fmt: skip
 
 
@@ -110,13 +109,9 @@ def _language(file: FileCheck) -> str:
 def _verdict(file: FileCheck) -> str:
     if file.unreadable:
         return "[red]unreadable[/]"
-    parts = [f"[yellow]{_count(len(file.warnings), 'warning')}[/]"] if file.warnings else []
-    parts += [_count(len(file.notes), "note")] if file.notes else []
+    parts = [f"[yellow]{count(len(file.warnings), 'warning')}[/]"] if file.warnings else []
+    parts += [count(len(file.notes), "note")] if file.notes else []
     return ", ".join(parts) or "ok"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _as_json(result: FolderCheck) -> dict[str, Any]:

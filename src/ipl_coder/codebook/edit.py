@@ -34,6 +34,7 @@ from ipl_coder.codebook.yaml_layout import (
 from ipl_coder.errors import CodebookError, InputError, ProjectError
 from ipl_coder.files import atomic_file
 from ipl_coder.transcripts.languages import language_code
+from ipl_coder.wording import count
 
 # Where a new key goes in a code: before the first of these that the code has.
 KEYS_AFTER_RULES = ("exclude_terms", "speakers", "unit", "examples", "memo", "codes")
@@ -247,7 +248,7 @@ def remove_code(path: Path, code_id: str, project_dir: Path | None = None, *, fo
         with ProjectStore.open(project_dir) as store:
             work = store.human_work(family)
         if work:
-            summary = "; ".join(f"'{item.code_id}': {item.decided_segments} decided segments, {item.decisions} decisions"
+            summary = "; ".join(f"'{item.code_id}': {count(item.decided_segments, 'decided segment')}, {count(item.decisions, 'decision')}"
                                 for item in work)  # fmt: skip
             if not force:
                 raise ProjectError(
@@ -299,8 +300,9 @@ def rename_code(path: Path, old_id: str, new_id: str, project_dir: Path | None =
     with ProjectStore.open(project_dir, lock="exclusive") as store:
         outcome = store.rename_code(old_id, new_id, renamed, before_commit=lambda: document.write(text))
         write_project_exports(store, project_dir, COUNTED_STATUSES)
-    project_changes = [f"In {project_dir}: {outcome.segments} segments and {outcome.decisions} decisions now have '{new_id}'; "
-                       "the exported files are rewritten."]  # fmt: skip
+    project_changes = [f"In {project_dir}: {count(outcome.segments, 'segment')} and {count(outcome.decisions, 'decision')} now have "
+                       f"'{new_id}'; the exported files are rewritten."]  # fmt: skip
     if outcome.replaced_suggestions:
-        project_changes.append(f"{outcome.replaced_suggestions} pending suggestions already under '{new_id}' were merged into them.")
+        were = "was" if outcome.replaced_suggestions == 1 else "were"
+        project_changes.append(f"{count(outcome.replaced_suggestions, 'pending suggestion')} already under '{new_id}' {were} merged into them.")
     return EditResult(path, tuple(changes), project_changes=tuple(project_changes))

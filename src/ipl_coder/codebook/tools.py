@@ -8,6 +8,7 @@ from pathlib import Path
 from ipl_coder.codebook.examples import ExampleResult, check_examples
 from ipl_coder.codebook.model import Code, Codebook
 from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.wording import count
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,8 @@ class RuleCount:
         return (1 if self.terms else 0) + self.patterns + self.boolean + self.near
 
     def __str__(self) -> str:
-        parts = [f"{self.terms} term{'s' if self.terms != 1 else ''}"] if self.terms else []
-        for count, kind in ((self.patterns, "pattern"), (self.boolean, "boolean"), (self.near, "near")):
-            if count:
-                parts.append(f"{count} {kind}")
-        return ", ".join(parts) or "no rules"
+        kinds = ((self.terms, "term"), (self.patterns, "pattern"), (self.boolean, "boolean rule"), (self.near, "near rule"))
+        return ", ".join(count(number, kind) for number, kind in kinds if number) or "no rules"
 
 
 def rule_count(code: Code) -> RuleCount:

@@ -26,6 +26,7 @@ from ipl_coder.transcripts.participants import (
     build_people_index,
     register_from_store,
 )
+from ipl_coder.wording import count
 
 Group = tuple[str, ...]  # one value per attribute asked for; "" where a participant has none
 
@@ -132,9 +133,11 @@ def _notes(attributes: tuple[str, ...], person_group: dict[str, Group], uncounte
     for index, name in enumerate(attributes):
         missing = sum(1 for group in person_group.values() if not group[index])
         if missing:
-            notes.append(f"{missing} of {len(person_group)} participants have no '{name}': they form a group of their own")
+            has, they = ("has", "it forms") if missing == 1 else ("have", "they form")
+            notes.append(f"{missing:,} of {count(len(person_group), 'participant')} {has} no '{name}': {they} a group of their own")
     if uncounted:
-        notes.append(f"{uncounted} segments in interviewer turns belong to no participant and are not counted")
+        belong, are = ("belongs", "is") if uncounted == 1 else ("belong", "are")
+        notes.append(f"{count(uncounted, 'segment')} in interviewer turns {belong} to no participant and {are} not counted")
     return notes
 
 

@@ -160,8 +160,10 @@ class ReviewSession:
             assert self._transcript is not None  # current() loaded it
             start, end = find_passage(self._transcript.text, quote, near=item.segment.start_char)
             passage, where = Passage(item.segment.transcript, start, end), f"'{_shorten(self._transcript.text[start:end])}'"
-        self._record(NewDecision(self.coder, "add", item.segment.segment_id, code, passage=passage))
-        return f"Added {code} to {where}."
+        accepted_with = self._record(NewDecision(self.coder, "add", item.segment.segment_id, code, passage=passage))
+        accepted_with.discard(item.segment.segment_id)
+        self._leave_out(accepted_with, after=self.position + 1)
+        return f"Added {code} to {where}" + self._accepted_with(accepted_with, "there") + "."
 
     def skip(self) -> str:
         self.position += 1
@@ -171,13 +173,14 @@ class ReviewSession:
         undone = self.store.undo_last_decision(self.coder)
         if undone is None:
             return "Nothing to undo."
-        self.views = self.store.coder_views(self.coder)
+        changed = self._refresh_views()
         self.decisions_made += 1
         segment_id = undone.segment_id
-        if segment_id in self.segments:
-            if segment_id in self.queue[self.position :]:
-                self.queue.remove(segment_id)
-            self.queue.insert(self.position, segment_id)  # shown again, to decide afresh
+        # The undone segment is shown again, to decide afresh, then any suggestion it had decided along with it.
+        again = [segment_id] if segment_id in self.segments else []
+        again += sorted((other for other in changed - {segment_id} if self._status(other) in self.scope.statuses),
+                        key=lambda other: _reading_order(self.segments[other]))  # fmt: skip
+        self.queue[self.position :] = again + [other for other in self.queue[self.position :] if other not in again]
         undone_segment = self.store.segment(segment_id)
         code_id = undone_segment.code_id if undone_segment else segment_id
         if undone.decision == "add":
@@ -201,14 +204,39 @@ class ReviewSession:
 
     def _decide(self, decision: str, *, new_code_id: str | None = None, note: str | None = None) -> str:
         segment_id = self._current_id()
-        self._record(NewDecision(self.coder, decision, segment_id, new_code_id, note.strip() if note else None))
+        accepted_with = self._record(NewDecision(self.coder, decision, segment_id, new_code_id, note.strip() if note else None))
+        accepted_with.discard(segment_id)
         self.queue.pop(self.position)
-        return {"accept": "Accepted.", "reject": "Rejected."}.get(decision, f"Recoded to {new_code_id}.")
+        self._leave_out(accepted_with, after=self.position)
+        done = {"accept": "Accepted", "reject": "Rejected"}.get(decision, f"Recoded to {new_code_id}")
+        return done + self._accepted_with(accepted_with, "on this passage") + "."
 
-    def _record(self, decision: NewDecision) -> None:
+    def _leave_out(self, decided: set[str], after: int) -> None:
+        """Segments a decision decided along with another (a recode accepts the right code) are not shown, unless still in scope."""
+        self.queue[after:] = [segment_id for segment_id in self.queue[after:]
+                              if segment_id not in decided or self._status(segment_id) in self.scope.statuses]  # fmt: skip
+
+    def _accepted_with(self, segment_ids: set[str], where: str) -> str:
+        """Names the machine's suggestions a recode or an added code accepted too, so that the progress adds up."""
+        if not segment_ids:
+            return ""
+        codes = ", ".join(sorted({self.segments[segment_id].code_id for segment_id in segment_ids}))
+        if len(segment_ids) == 1:
+            return f"; the {codes} suggestion {where} is accepted with it"
+        return f"; the {codes} suggestions {where} are accepted with it"
+
+    def _record(self, decision: NewDecision) -> set[str]:
+        """Store the decision; the segments in view whose status it changed (a recode or an add can accept another)."""
         self.store.record_decisions([decision])
-        self.views = self.store.coder_views(self.coder)
         self.decisions_made += 1
+        return self._refresh_views()
+
+    def _refresh_views(self) -> set[str]:
+        """Read this coder's decisions again; the segments in view whose status changed."""
+        before = {segment_id: self._status(segment_id) for segment_id in self.views}
+        self.views = self.store.coder_views(self.coder)
+        return {segment_id for segment_id in before.keys() | self.views.keys()
+                if segment_id in self.segments and before.get(segment_id, "pending") != self._status(segment_id)}  # fmt: skip
 
     def _current_id(self) -> str:
         if self.position >= len(self.queue):
