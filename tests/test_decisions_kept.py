@@ -177,3 +177,18 @@ def test_rows_added_in_a_sheet_belong_to_the_sheets_coder(fresh_project: Path, t
         added = [segment for segment in store.segments() if segment.origin == "human"]
         assert [(segment.coder, segment.code_id) for segment in added] == [("ana", "broker")]
         assert [summary.coder for summary in store.coders()] == ["ana"]
+
+
+def test_a_rename_keeps_the_statuses_the_exports_count(own_samples: tuple[Path, Path], tmp_path: Path) -> None:
+    """Found by the random cycles: a rename rewrote segments.csv with the default statuses, dropping rejections."""
+    folder, project = own_samples
+    statuses = [option for status in ("pending", "accepted", "rejected") for option in ("--status", status)]
+    assert run_cli("code", folder, "-c", IPL_CODEBOOK, "-p", project, "--jobs", "1", *statuses)[0] == 0
+    with ProjectStore.open(project) as store:
+        rejected = next(segment for segment in store.segments() if segment.code_id == "broker")
+        store.record_decision(rejected.segment_id, "ana", "reject")
+    codebook = tmp_path / "ipl.yaml"
+    shutil.copy(IPL_CODEBOOK, codebook)
+    assert run_cli("codebook", "rename", codebook, "broker", "go-between", "--project", project)[0] == 0
+    statuses_after = {row["status"] for row in segments_csv(project) if row["code"] == "go-between"}
+    assert "rejected" in statuses_after

@@ -295,11 +295,11 @@ def rename_code(path: Path, old_id: str, new_id: str, project_dir: Path | None =
         document.write(text)
         return EditResult(path, tuple(changes))
     from ipl_coder.coding.exports import write_project_exports
-    from ipl_coder.store import COUNTED_STATUSES, ProjectStore
+    from ipl_coder.store import ProjectStore
 
     with ProjectStore.open(project_dir, lock="exclusive") as store:
         outcome = store.rename_code(old_id, new_id, renamed, before_commit=lambda: document.write(text))
-        write_project_exports(store, project_dir, COUNTED_STATUSES)
+        write_project_exports(store, project_dir, store.export_statuses())  # what the latest run counted
     project_changes = [f"In {project_dir}: {count(outcome.segments, 'segment')} and {count(outcome.decisions, 'decision')} now have "
                        f"'{new_id}'; the exported files are rewritten."]  # fmt: skip
     if outcome.replaced_suggestions:
