@@ -14,7 +14,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from ipl_coder.codebook.model import (
     UNITS,
@@ -74,19 +75,59 @@ def load_codebook(path: Path) -> Codebook:
 
 def parse_codebook_text(text: str, path: Path) -> Codebook:
     yaml = YAML(typ="rt")
+    parser = _CodebookParser(path)
     try:
         root = yaml.load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = (mark.line, mark.column) if mark else (0, 0)
-        message = f"YAML syntax: {error.problem or error.context}"
+        codebook = parser.parse(root, text)
+    except YAMLError as error:
+        where, message = _yaml_problem(error, text)
         raise CodebookError([Problem(path, where[0] + 1, where[1] + 1, message)]) from None
-    parser = _CodebookParser(path)
-    codebook = parser.parse(root, text)
+    except RecursionError:
+        message = "lists or mappings nested hundreds of levels deep, about here: a codebook needs only a few levels"
+        raise CodebookError([Problem(path, _deepest_line(text), 1, message)]) from None
     if parser.problems:
         raise CodebookError(sorted(parser.problems, key=lambda p: (p.line, p.column)))
     assert codebook is not None
     return codebook
+
+
+# What a YAML parser says it was inside of when the file ended or went wrong, and what closes it.
+_OPENERS = {
+    "while parsing a flow sequence": "]", "while parsing a flow mapping": "}", "while scanning a quoted scalar": "",
+}  # fmt: skip
+
+
+def _yaml_problem(error: YAMLError, text: str) -> tuple[Where, str]:
+    """Where a YAML error is, and what it is: an unclosed bracket or quote is reported where it opens."""
+    if isinstance(error, ReaderError):
+        before = text[: error.position]
+        where = (before.count("\n"), error.position - (before.rfind("\n") + 1))
+        character = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+        return where, f"a control character (U+{character:04X}) YAML does not allow; delete it (it often comes from copying out of a PDF)"
+    if not isinstance(error, MarkedYAMLError):
+        return (0, 0), f"YAML syntax: {error}"
+    problem, context, mark, opened = error.problem, error.context, error.problem_mark, error.context_mark
+    closer = _OPENERS.get(str(context))
+    if closer is not None and opened is not None:
+        found = "the file ends first" if mark is None or mark.index >= len(text.rstrip()) else \
+            f"{problem} on line {mark.line + 1}, column {mark.column + 1}"  # fmt: skip
+        opener = text[opened.index] if opened.index < len(text) else "["
+        what = f"this '{opener}' is never closed with '{closer}'" if closer else f"this quote ({opener}) is never closed"
+        return (opened.line, opened.column), f"YAML syntax: {what}: {found}"
+    where = mark or opened
+    said = f"{context} {problem}" if context and problem and problem.startswith("but ") else problem or context
+    return ((where.line, where.column) if where else (0, 0)), f"YAML syntax: {said}"
+
+
+def _deepest_line(text: str) -> int:
+    """The 1-based line where brackets and indentation nest deepest: where to look for runaway nesting."""
+    depth, deepest, deepest_line = 0, -1, 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        depth = max(depth + line.count("[") + line.count("{") - line.count("]") - line.count("}"), 0)
+        nesting = depth + (len(line) - len(line.lstrip(" -")))
+        if nesting > deepest:
+            deepest, deepest_line = nesting, number
+    return deepest_line
 
 
 def _position(container: Any, key: Any, *, value: bool = False) -> Where:
