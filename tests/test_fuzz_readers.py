@@ -122,8 +122,8 @@ PROJECT_TRANSCRIPT = "Interviewer: How is the team?\nP1: I am the bridge to the 
 NASTY = [
     b"\x00", b"\x01", b"\x1b[31m", b"\x7f", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"\xff", b"\xc3", b"\xe2\x80",
     "\u2028".encode(), "\u202e".encode(), "\ufeff".encode(), "\U0001d518".encode(), "\u00b2\u00b3".encode(),
-    "\u0663\u0664".encode(), b"\r", b"\r\n", b"\n" * 50, b"\t", b" " * 30, b"[" * 300, b"{" * 300, b"]}", b'"', b"'",
-    b"---\n", b"...\n", b"- ", b": ", b"? ", b"&a ", b"*a", b"!!binary ", b"!!python/object:os.system ", b"%YAML 1.1\n",
+    "\u0663\u0664".encode(), b"\r", b"\r\n", b"\n" * 50, b"\t", b" " * 30, b"[" * 300, b"{" * 300, b"[" * 1200, b"- " * 1200, b"]}", b'"', b"'",
+    b"---\n", b"...\n", b"- ", b": ", b"? ", b"&a ", b"*a", b"!!binary ", b"!!python/object:os.system ", b"%YAML 1.1\n", b'"\\ud800"', b'"\\x00\\e"',
     b"<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>", b"&e;", b"<![CDATA[", b"]]>", b"<Code name='x'>" * 50,
     b"</Code>", b"=1+1", b"@SUM(A1)", b"[bold]", b"[/]", b"[/red]", b"-->", b"WEBVTT", b"00:00:01.000 --> 00:00:00.000",
     b"99999999999999999999999999999", b"9" * 5000, b"-1", b"1e400", b"NaN", b"A" * 140_000, b";" * 200, b"," * 200,
@@ -271,6 +271,48 @@ def generated_codebook(draw: st.DrawFn) -> bytes:
     return draw(damaged(text)) if draw(st.booleans()) else Damaged(text)
 
 
+TERMS = ["bridge", "broker", "team", '"been there"', "go-between", "lived experience", "nurse", "treat", "the", "-", "'s", "²",
+         "grense", "x" * 60, '""', '"', "bridge bridge bridge"]  # fmt: skip
+
+
+def _term() -> st.SearchStrategy[str]:
+    return st.sampled_from(TERMS) | _text()
+
+
+def _token_spec() -> st.SearchStrategy[dict[str, object]]:
+    value = _term() | st.fixed_dictionaries({"IN": st.lists(_term(), max_size=3)}) | st.fixed_dictionaries(
+        {"REGEX": st.sampled_from(["^b", "(", "a+", ".*", "[", "(?P<x>"])})  # fmt: skip
+    return st.fixed_dictionaries({}, optional={
+        "LOWER": value, "LEMMA": value, "TEXT": value, "OP": st.sampled_from(OPS), "IS_PUNCT": st.booleans(),
+        "LENGTH": st.integers(-1, 5) | st.fixed_dictionaries({">=": st.integers(0, 3)}), "_": st.just({"x": 1}),
+    })  # fmt: skip
+
+
+@st.composite
+def rule_codebook(draw: st.DrawFn) -> bytes:
+    """A codebook built from rules of every kind, most of them valid: whatever validates must then code."""
+    terms = st.lists(_term(), max_size=4)
+    pattern = st.lists(_token_spec(), max_size=6)
+    rules = {
+        "terms": terms | st.fixed_dictionaries({"en": terms, "nb": terms}),
+        "exclude_terms": terms | st.fixed_dictionaries({"nb": terms}),
+        "patterns": st.lists(pattern | st.fixed_dictionaries({"pattern": pattern}, optional={"id": st.sampled_from(["p", "p", "q r"])}),
+                             max_size=3),
+        "boolean": st.lists(st.fixed_dictionaries({}, optional={"all": terms, "any": terms, "none": terms}), max_size=2),
+        "near": st.lists(st.fixed_dictionaries({"terms": terms, "with": terms}, optional={"within": st.integers(-1, 120)}), max_size=2),
+        "unit": st.sampled_from(["sentence", "turn", "exchange", "paragraph"]),
+        "speakers": st.lists(st.sampled_from(["participants", "interviewer", "everyone", "P1", "I", "nobody"]), max_size=2),
+        "examples": st.fixed_dictionaries({}, optional={"match": st.lists(_text(), max_size=2), "no_match": st.lists(_text(), max_size=2)}),
+    }  # fmt: skip
+    codes = []
+    for index in range(draw(st.integers(1, 3))):
+        code = {"id": f"code-{index}", **draw(st.fixed_dictionaries({}, optional=rules))}
+        if draw(st.booleans()):
+            code["codes"] = [{"id": f"sub-{index}", **draw(st.fixed_dictionaries({}, optional=rules))}]
+        codes.append(code)
+    return Damaged(json.dumps({"language": draw(st.sampled_from(["en", "en", "nb", "sv"])), "codes": codes}).encode())
+
+
 # --- running a reader ---------------------------------------------------------------------------------
 
 
@@ -310,6 +352,21 @@ def with_file(name: str, content: bytes, check: Callable[[Path], None]) -> None:
 @given(content=st.one_of(damaged(CODEBOOK.encode()), generated_codebook()))
 def test_codebooks(content: bytes) -> None:
     with_file("codebook.yaml", content, lambda path: assert_handled(run_cli("codebook", "validate", path), path))
+
+
+FUZZ_TRANSCRIPT = "Interviewer: How is the team?\nP1: I am the bridge to the team. The nurse treats. I have been there, bridge bridge.\n"
+
+
+@FUZZ
+@given(content=rule_codebook())
+def test_codebooks_that_validate_also_code(content: bytes) -> None:
+    for path in fuzz_file("codebook.yaml", content):
+        result = run_cli("codebook", "validate", path)
+        assert_handled(result, path)
+        if result[0] == 0:
+            transcript = path.parent / "t.txt"
+            transcript.write_text(FUZZ_TRANSCRIPT, encoding="utf-8")
+            assert_handled(run_cli("code", transcript, "-c", path, "-p", path.parent / "project", "-q", "--jobs", "1"), path)
 
 
 @FUZZ

@@ -86,6 +86,27 @@ def test_control_characters_and_runaway_nesting_in_a_codebook_are_located(write_
         assert "lists or mappings nested hundreds of levels deep, about here: a codebook needs only a few levels" in stderr
 
 
+def test_runaway_nesting_in_a_transcripts_front_matter_is_one_line(write_file: Callable[..., Path]) -> None:
+    transcript = write_file("t.txt", "---\nrole: " + "[" * 1000 + "]" * 1000 + "\n---\nI: Hi?\nP1: Hello.\n")
+    exit_code, _, stderr = run_cli("transcripts", "show", transcript)
+    assert exit_code == 1 and stderr.strip().splitlines() == [
+        f"Error: {transcript}: the YAML front matter nests lists or mappings hundreds of levels deep; it needs 'name: value' lines"
+    ]
+
+
+def test_an_escape_that_is_half_a_character_is_refused_where_it_is_written(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    # YAML's "\udc00" is half of a UTF-16 pair: Python holds it, but no file or database can store it.
+    codebook = write_file("cb.yaml", 'codes:\n  - id: broker\n    terms: [bridge, "\\udc00"]\n')
+    exit_code, _, stderr = run_cli("codebook", "validate", codebook)
+    assert exit_code == 1
+    assert f"{codebook}:3:21: '\\udc00' is not a character (half of a UTF-16 pair); write the character itself" in stderr
+    transcript = write_file("t.txt", '---\nrole: "nurse\\ud800"\n---\nI: Hi?\nP1: I am a bridge.\n')
+    exit_code, _, stderr = run_cli("transcripts", "show", transcript)
+    assert exit_code == 1 and f"Error: {transcript}: the YAML front matter holds '\\ud800', which is not a character" in stderr
+    exit_code, _, stderr = run_cli("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
+    assert exit_code == 0 and f"Skipped {transcript}: the YAML front matter holds '\\ud800'" in stderr  # as any unreadable file
+
+
 # --- spreadsheets -------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ def parse_codebook_text(text: str, path: Path) -> Codebook:
     parser = _CodebookParser(path)
     try:
         root = yaml.load(text)
+        parser.problems += [Problem(path, line + 1, column + 1, message) for (line, column), message in _not_characters(root)]
         codebook = parser.parse(root, text)
     except YAMLError as error:
         where, message = _yaml_problem(error, text)
@@ -117,6 +119,22 @@ def _yaml_problem(error: YAMLError, text: str) -> tuple[Where, str]:
     where = mark or opened
     said = f"{context} {problem}" if context and problem and problem.startswith("but ") else problem or context
     return ((where.line, where.column) if where else (0, 0)), f"YAML syntax: {said}"
+
+
+def _not_characters(node: Any, where: Where = (0, 0)) -> Iterator[tuple[Where, str]]:
+    """Text holding a lone surrogate, which only a '\\ud800' escape can write: no file or database can store it."""
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError as error:
+            yield where, f"'\\u{ord(node[error.start]):04x}' is not a character (half of a UTF-16 pair); write the character itself"
+    elif isinstance(node, CommentedMap):
+        for key, value in node.items():
+            yield from _not_characters(key, _position(node, key))
+            yield from _not_characters(value, _position(node, key, value=True))
+    elif isinstance(node, CommentedSeq):
+        for index, item in enumerate(node):
+            yield from _not_characters(item, _position(node, index))
 
 
 def _deepest_line(text: str) -> int:
