@@ -61,6 +61,13 @@ def test_a_pattern_too_open_to_match_quickly_is_refused_at_validation(write_file
     assert "code 'fine'" not in stderr and "2 problems in codebook" in stderr
 
 
+def test_a_pattern_on_custom_attributes_is_refused_at_validation_not_on_the_first_transcript(write_file: Callable[..., Path]) -> None:
+    codebook = write_file("cb.yaml", "codes:\n  - id: custom\n    patterns:\n      - [{LOWER: peer}, {_: {x: 1}}]\n")
+    exit_code, _, stderr = run_cli("codebook", "validate", codebook)
+    assert exit_code == 1 and f"{codebook}:4:9: malformed pattern in pattern rule 1 of code 'custom': token 2: '_' (custom " \
+        "extension attributes) cannot be used: ipl-coder's pipelines register none" in stderr
+
+
 def test_an_unclosed_bracket_or_quote_is_reported_where_it_opens(write_file: Callable[..., Path]) -> None:
     at_the_end = write_file("end.yaml", "name: x\ncodes:\n  - id: broker\n    terms: [broker, bridge\n")
     exit_code, _, stderr = run_cli("codebook", "validate", at_the_end)

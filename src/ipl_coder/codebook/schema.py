@@ -494,6 +494,9 @@ def _pattern_problem(pattern: Any) -> str | None:
     too_big = _pattern_size_problem(pattern)  # before spaCy: it builds every token of '{n}' in memory
     if too_big:
         return too_big
+    custom = next((number for number, spec in enumerate(pattern, start=1) if isinstance(spec, dict) and "_" in spec), None)
+    if custom:  # spaCy accepts it here and fails on the first transcript
+        return f"token {custom}: '_' (custom extension attributes) cannot be used: ipl-coder's pipelines register none"
     from spacy.errors import MatchPatternError  # lazy: spaCy is slow to import
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
