@@ -303,6 +303,7 @@ def rule_codebook(draw: st.DrawFn) -> bytes:
         "unit": st.sampled_from(["sentence", "turn", "exchange", "paragraph"]),
         "speakers": st.lists(st.sampled_from(["participants", "interviewer", "everyone", "P1", "I", "nobody"]), max_size=2),
         "examples": st.fixed_dictionaries({}, optional={"match": st.lists(_text(), max_size=2), "no_match": st.lists(_text(), max_size=2)}),
+        "label": _text(), "definition": _text(),  # printed by 'code'
     }  # fmt: skip
     codes = []
     for index in range(draw(st.integers(1, 3))):
@@ -366,7 +367,7 @@ def test_codebooks_that_validate_also_code(content: bytes) -> None:
         if result[0] == 0:
             transcript = path.parent / "t.txt"
             transcript.write_text(FUZZ_TRANSCRIPT, encoding="utf-8")
-            assert_handled(run_cli("code", transcript, "-c", path, "-p", path.parent / "project", "-q", "--jobs", "1"), path)
+            assert_handled(run_cli("code", transcript, "-c", path, "-p", path.parent / "project", "--jobs", "1"), path)
 
 
 @FUZZ

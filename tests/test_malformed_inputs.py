@@ -114,6 +114,20 @@ def test_an_escape_that_is_half_a_character_is_refused_where_it_is_written(write
     assert exit_code == 0 and f"Skipped {transcript}: the YAML front matter holds '\\ud800'" in stderr  # as any unreadable file
 
 
+def test_square_brackets_in_labels_are_printed_as_written(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    # rich reads '[/]' as markup: a speaker label or code label holding it was an unexpected MarkupError.
+    captions = write_file("t.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v [/]Interviewer>How did you come here?\n\n"
+                                   "00:00:05.000 --> 00:00:09.000\n<v Kari>I was a bridge.\n")  # fmt: skip
+    participants = write_file("participants.csv", "transcript;speaker;participant\nt;[/]Interviewer;P-[/red]\n")
+    exit_code, stdout, stderr = run_cli("transcripts", "show", captions, "--participants", participants)
+    assert exit_code == 0, stderr
+    assert "speaker [/]Interviewer: participant P-[/red]" in stdout
+    codebook = write_file("cb.yaml", "codes:\n  - id: broker\n    label: '[/] broker [bold'\n    terms: [bridge]\n")
+    exit_code, stdout, stderr = run_cli("code", captions, "-c", codebook, "-p", tmp_path / "p")
+    assert exit_code == 0, stderr
+    assert "[/] broker [bold" in stdout
+
+
 # --- spreadsheets -------------------------------------------------------------------------------------
 
 
