@@ -51,11 +51,11 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         raise FrontMatterError("the YAML front matter nests lists or mappings hundreds of levels deep; it needs 'name: value' lines") from None
     if not isinstance(data, dict):
         raise FrontMatterError("the front matter between the '---' lines must be 'name: value' lines")
-    for text in _strings(data):
+    for written in _strings(data):
         try:
-            text.encode("utf-8")
+            written.encode("utf-8")
         except UnicodeEncodeError as error:  # only a '\ud800' escape writes one
-            character = f"\\u{ord(text[error.start]):04x}"
+            character = f"\\u{ord(written[error.start]):04x}"
             raise FrontMatterError(f"the YAML front matter holds '{character}', which is not a character (half of a UTF-16 pair); "
                                    "write the character itself") from None
     speakers = data.pop("speakers", None) or {}
