@@ -349,6 +349,19 @@ def with_file(name: str, content: bytes, check: Callable[[Path], None]) -> None:
 # --- the readers --------------------------------------------------------------------------------------
 
 
+def test_the_undamaged_seeds_are_read_without_a_warning(workspace: Path) -> None:
+    """The search starts from files that work: damage is what makes them fail, not the seeds."""
+    seeds = [("t.txt", TRANSCRIPT.encode()), ("t.vtt", VTT.encode()), ("t.srt", SRT.encode("cp1252")), ("t.docx", DOCX)]
+    for name, content in seeds:
+        for path in fuzz_file(name, content):
+            exit_code, stdout, stderr = run_cli("transcripts", "show", path)
+            assert exit_code == 0 and "Warning" not in stdout and stderr == "", (name, stdout, stderr)
+    for path in fuzz_file("codebook.yaml", CODEBOOK.encode()):
+        assert run_cli("codebook", "validate", path)[0] == 0
+    for path in fuzz_file("participants.csv", PARTICIPANTS.encode()):
+        assert run_cli("transcripts", "show", workspace / "t.txt", "--participants", path)[0] == 0
+
+
 @FUZZ
 @given(content=st.one_of(damaged(CODEBOOK.encode()), generated_codebook()))
 def test_codebooks(content: bytes) -> None:
