@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PROJECT ?= demo-project
 
-.PHONY: demo test lint install bench clean
+.PHONY: demo test fuzz lint install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# The fuzz tests of every reader (tests/test_fuzz_readers.py) with many more examples and a fresh random
+# search each time, and 200 random cycles of edits, renames, re-codes and sheets (tests/test_cycles.py);
+# `make test` runs both briefly. FUZZ_EXAMPLES=5000 or CYCLES=1000 make fuzz searches longer.
+FUZZ_EXAMPLES ?= 1000
+CYCLES ?= 200
+fuzz: $(VENV)/.installed-test
+	IPL_CODER_FUZZ=1 IPL_CODER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz_readers.py
+	IPL_CODER_CYCLES=$(CYCLES) $(BIN)/python -m pytest -q tests/test_cycles.py
 
 # Style and mistakes, types, and the layers (pyproject.toml's [tool.importlinter]).
 lint: $(VENV)/.installed-lint

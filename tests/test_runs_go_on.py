@@ -49,14 +49,14 @@ def test_a_damaged_docx_is_skipped_and_the_rest_coded(tmp_path: Path) -> None:
     (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
     exit_code, _, stderr = run_cli("code", folder, "-c", tmp_path / "cb.yaml", "-p", tmp_path / "p", "--jobs", "1")
     assert exit_code == 0, stderr
-    assert f"Skipped {folder / 'broken.docx'}: a damaged Word file (XMLSyntaxError" in stderr
+    assert f"Skipped {folder / 'broken.docx'}: not a Word .docx file that can be opened (XMLSyntaxError)" in stderr
     assert "unexpected error" not in stderr
     with ProjectStore.open(tmp_path / "p") as store:
         assert [row.name for row in store.transcripts()] == ["good"]
         run = store.connection.execute("SELECT finished_at, transcripts_skipped FROM runs").fetchone()
         assert run["finished_at"] and run["transcripts_skipped"] == 1
     exit_code, stdout, _ = run_cli("transcripts", "check", folder, "--json")
-    assert exit_code == 0 and "a damaged Word file" in stdout
+    assert exit_code == 0 and "not a Word .docx file that can be opened (XMLSyntaxError)" in stdout
 
 
 def test_two_runs_into_one_project_do_not_both_write(tmp_path: Path) -> None:

@@ -209,7 +209,7 @@ def _print_summary(result: CodeRunResult) -> None:
     table.add_column("segments", justify="right")
     table.add_column("transcripts", justify="right")
     for row in result.frequencies:
-        table.add_row("  " * row.depth + row.code_id, row.label, str(row.segments), f"{row.transcripts}/{len(result.coded)}")
+        table.add_row("  " * row.depth + row.code_id, escape(row.label), str(row.segments), f"{row.transcripts}/{len(result.coded)}")
     console.print(table)
     rate = result.words / result.seconds if result.seconds else 0
     console.print(
@@ -217,5 +217,5 @@ def _print_summary(result: CodeRunResult) -> None:
         f"from {count(result.words, 'word')} in {result.seconds:.1f} s ({rate:,.0f} words/s) with {result.pipeline}."
     )
     statuses = " and ".join(result.counted_statuses)
-    console.print(f"Counts include {statuses} segments. Project: {result.project_dir}")
+    console.print(f"Counts include {statuses} segments. Project: {escape(str(result.project_dir))}")
     console.print("Files: " + ", ".join(path.name for path in result.exports))

@@ -77,7 +77,7 @@ def _print_report(report: TranscriptReport, full: bool) -> None:
         details = ", ".join(f"{k}={v}" for k, v in extra.items())
         facts.append((f"speaker {label or '(unlabelled)'}", f"participant {person.participant_id}" + (f"; {details}" if details else "")))
     for name, value in facts:
-        console.print(f"  {name + ':':<12} {escape(value)}")
+        console.print(f"  {escape(name + ':'):<12} {escape(value)}")  # a speaker label may hold '[/]'
     for warning in report.warnings:
         console.print(f"  [yellow]Warning[/] {escape(warning)}")
     for note in report.notes:

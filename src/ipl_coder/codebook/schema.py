@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from ipl_coder.codebook.model import (
     UNITS,
@@ -74,19 +76,76 @@ def load_codebook(path: Path) -> Codebook:
 
 def parse_codebook_text(text: str, path: Path) -> Codebook:
     yaml = YAML(typ="rt")
+    parser = _CodebookParser(path)
     try:
         root = yaml.load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = (mark.line, mark.column) if mark else (0, 0)
-        message = f"YAML syntax: {error.problem or error.context}"
+        parser.problems += [Problem(path, line + 1, column + 1, message) for (line, column), message in _not_characters(root)]
+        codebook = parser.parse(root, text)
+    except YAMLError as error:
+        where, message = _yaml_problem(error, text)
         raise CodebookError([Problem(path, where[0] + 1, where[1] + 1, message)]) from None
-    parser = _CodebookParser(path)
-    codebook = parser.parse(root, text)
+    except RecursionError:
+        message = "lists or mappings nested hundreds of levels deep, about here: a codebook needs only a few levels"
+        raise CodebookError([Problem(path, _deepest_line(text), 1, message)]) from None
     if parser.problems:
         raise CodebookError(sorted(parser.problems, key=lambda p: (p.line, p.column)))
     assert codebook is not None
     return codebook
+
+
+# What a YAML parser says it was inside of when the file ended or went wrong, and what closes it.
+_OPENERS = {
+    "while parsing a flow sequence": "]", "while parsing a flow mapping": "}", "while scanning a quoted scalar": "",
+}  # fmt: skip
+
+
+def _yaml_problem(error: YAMLError, text: str) -> tuple[Where, str]:
+    """Where a YAML error is, and what it is: an unclosed bracket or quote is reported where it opens."""
+    if isinstance(error, ReaderError):
+        before = text[: error.position]
+        where = (before.count("\n"), error.position - (before.rfind("\n") + 1))
+        character = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+        return where, f"a control character (U+{character:04X}) YAML does not allow; delete it (it often comes from copying out of a PDF)"
+    if not isinstance(error, MarkedYAMLError):
+        return (0, 0), f"YAML syntax: {error}"
+    problem, context, mark, opened = error.problem, error.context, error.problem_mark, error.context_mark
+    closer = _OPENERS.get(str(context))
+    if closer is not None and opened is not None:
+        found = "the file ends first" if mark is None or mark.index >= len(text.rstrip()) else \
+            f"{problem} on line {mark.line + 1}, column {mark.column + 1}"  # fmt: skip
+        opener = text[opened.index] if opened.index < len(text) else "["
+        what = f"this '{opener}' is never closed with '{closer}'" if closer else f"this quote ({opener}) is never closed"
+        return (opened.line, opened.column), f"YAML syntax: {what}: {found}"
+    where = mark or opened
+    said = f"{context} {problem}" if context and problem and problem.startswith("but ") else problem or context
+    return ((where.line, where.column) if where else (0, 0)), f"YAML syntax: {said}"
+
+
+def _not_characters(node: Any, where: Where = (0, 0)) -> Iterator[tuple[Where, str]]:
+    """Text holding a lone surrogate, which only a '\\ud800' escape can write: no file or database can store it."""
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError as error:
+            yield where, f"'\\u{ord(node[error.start]):04x}' is not a character (half of a UTF-16 pair); write the character itself"
+    elif isinstance(node, CommentedMap):
+        for key, value in node.items():
+            yield from _not_characters(key, _position(node, key))
+            yield from _not_characters(value, _position(node, key, value=True))
+    elif isinstance(node, CommentedSeq):
+        for index, item in enumerate(node):
+            yield from _not_characters(item, _position(node, index))
+
+
+def _deepest_line(text: str) -> int:
+    """The 1-based line where brackets and indentation nest deepest: where to look for runaway nesting."""
+    depth, deepest, deepest_line = 0, -1, 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        depth = max(depth + line.count("[") + line.count("{") - line.count("]") - line.count("}"), 0)
+        nesting = depth + (len(line) - len(line.lstrip(" -")))
+        if nesting > deepest:
+            deepest, deepest_line = nesting, number
+    return deepest_line
 
 
 def _position(container: Any, key: Any, *, value: bool = False) -> Where:
@@ -429,9 +488,15 @@ def _is_rule(value: CommentedMap) -> bool:
 
 
 def _pattern_problem(pattern: Any) -> str | None:
-    """spaCy's own verdict on a Matcher pattern, condensed to one line (None if fine)."""
+    """spaCy's own verdict on a Matcher pattern, condensed to one line (None if fine), after ipl-coder's limits."""
     if not isinstance(pattern, list) or not pattern:
         return "a pattern is a non-empty list of token specs such as {LOWER: peer}"
+    too_big = _pattern_size_problem(pattern)  # before spaCy: it builds every token of '{n}' in memory
+    if too_big:
+        return too_big
+    custom = next((number for number, spec in enumerate(pattern, start=1) if isinstance(spec, dict) and "_" in spec), None)
+    if custom:  # spaCy accepts it here and fails on the first transcript
+        return f"token {custom}: '_' (custom extension attributes) cannot be used: ipl-coder's pipelines register none"
     from spacy.errors import MatchPatternError  # lazy: spaCy is slow to import
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
@@ -441,9 +506,54 @@ def _pattern_problem(pattern: Any) -> str | None:
     except MatchPatternError as error:
         details = [line[2:] for line in str(error).splitlines() if line.startswith("- ")]
         return _friendly_pattern_problem(details[0]) if details else str(error).splitlines()[0]
+    except re.error as error:
+        return f"a REGEX that is not a valid regular expression ({error})"
     except (ValueError, TypeError, KeyError) as error:
         return str(error).splitlines()[0]
     return None
+
+
+# spaCy's Matcher follows every way a pattern can match: each optional token doubles the work, and an
+# open-ended '*' or '+' multiplies it by the length of the turn. Measured on a 2,000-token turn of a
+# pattern of wildcards: 8 optional tokens take 0.1 s, 16 take 15 s; one '*' 0.2 s, two '*' minutes.
+MAX_PATTERN_TOKENS = 50
+MAX_OPEN_PLACES = 8
+OPEN_ENDED_PLACES = 6  # what a '*', '+' or '{n,}' counts towards MAX_OPEN_PLACES
+_RANGE = re.compile(r"\{(\d*)(,?)(\d*)\}")
+
+
+def _pattern_size_problem(pattern: list[Any]) -> str | None:
+    """A pattern too long, or too open, for the Matcher to code transcripts in reasonable time and memory."""
+    tokens = places = 0
+    for spec in pattern:
+        op = spec.get("OP", "1") if isinstance(spec, dict) else "1"
+        least, most = _repeats(op if isinstance(op, str) else "1")
+        tokens += least if most is None else most
+        places += OPEN_ENDED_PLACES if most is None else most - least
+    if tokens > MAX_PATTERN_TOKENS:
+        return f"too long to match quickly: {tokens} tokens ('{{n}}' counts n) where at most {MAX_PATTERN_TOKENS} are allowed"
+    if places > MAX_OPEN_PLACES:
+        return (
+            f"too open to match quickly: {places} optional tokens where at most {MAX_OPEN_PLACES} are allowed "
+            f"('?' counts 1, '{{,m}}' m, '{{n,m}}' m-n, and '*', '+' or '{{n,}}' {OPEN_ENDED_PLACES} each); "
+            "write '{,4}' rather than '*'"
+        )
+    return None
+
+
+def _repeats(op: str) -> tuple[int, int | None]:
+    """How often a token with operator ``op`` occurs: at least, at most (None: no limit). Unknown ones count once."""
+    if op in ("*", "+"):
+        return (0 if op == "*" else 1), None
+    if op == "?":
+        return 0, 1
+    match = _RANGE.fullmatch(op)
+    if not match or not (match.group(1) or match.group(3)):
+        return 1, 1  # not an operator: spaCy says so
+    least, most = (min(int(digits[:10] or 0), 10**9) for digits in (match.group(1), match.group(3)))
+    if not match.group(2):
+        return least, least
+    return least, (most if match.group(3) else None)
 
 
 def _friendly_pattern_problem(detail: str) -> str:

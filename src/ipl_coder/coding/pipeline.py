@@ -210,7 +210,8 @@ def _phrase_patterns(codebook: Codebook) -> Iterator[dict[str, Any]]:
             slots.append((rule.rule_id, NONE, rule.none_terms))
         for near in code.near_rules:
             slots += [(near.rule_id, NEAR_A, near.terms), (near.rule_id, NEAR_B, near.near_terms)]
-        slots.append((f"{code.code_id}:exclude_terms", EXCLUDE, code.exclude_terms))
+        if code.has_rules:  # exclude_terms veto the code's own matches; without rules there are none to veto
+            slots.append((f"{code.code_id}:exclude_terms", EXCLUDE, code.exclude_terms))
         for rule_id, slot, terms in slots:
             for term_index, term in enumerate(terms):
                 yield {"label": code.code_id, "id": f"{rule_id}|{slot}|{term_index}", "pattern": term}

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from ipl_coder.errors import ProjectError, TranscriptError
 from ipl_coder.files import leave_private
@@ -47,6 +47,38 @@ STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
 
 
+class _Connection(sqlite3.Connection):
+    """A connection whose transactions (``with connection:``) fail as a :class:`ProjectError` naming the store.
+
+    SQLite reports a full disk ("database or disk is full", "disk I/O error"), a
+    store another program holds ("database is locked") or one that cannot be
+    written as its own errors; every write goes through such a transaction.
+    """
+
+    store_path = Path(STORE_FILENAME)
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 trace: TracebackType | None) -> Literal[False]:  # fmt: skip
+        try:
+            super().__exit__(kind, value, trace)  # commits, or rolls back on an error
+        except sqlite3.Error as error:  # the commit itself failed
+            raise _write_error(self.store_path, error) from error
+        if isinstance(value, sqlite3.Error):
+            raise _write_error(self.store_path, value) from value
+        return False
+
+
+def _write_error(path: Path, error: sqlite3.Error) -> ProjectError:
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        advice = "another program is using the project (another ipl-coder?); let it finish and run again"
+    elif name.startswith("SQLITE_READONLY"):
+        advice = "the project store cannot be written to; check the folder's permissions"
+    else:
+        advice = "free some disk space (or check the disk) and run again"
+    return ProjectError(f"{path}: cannot save to the project store ({error}), so this change was not saved; {advice}")
+
+
 class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
     """One project's SQLite file; rows come back as frozen dataclasses, never tuples."""
 
@@ -74,7 +106,8 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
                 raise ProjectError(f"{project_dir}: cannot create the project folder: {error.strerror}") from None
         taken = ProjectLock.take(project_dir, lock) if lock else None
         try:
-            connection = sqlite3.connect(path)
+            connection = sqlite3.connect(path, factory=_Connection)
+            connection.store_path = path
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA foreign_keys = ON")
             migrate(connection)

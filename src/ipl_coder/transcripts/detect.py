@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from ipl_coder.errors import PipelineError
 from ipl_coder.transcripts.languages import language_code
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ def detect_language(text: str) -> DetectedLanguage | None:
 
 @cache
 def _identifier() -> LanguageIdentifier:
+    import tempfile
+
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    try:
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except OSError as error:  # it unpacks the model into a temporary file first
+        raise PipelineError(f"{tempfile.gettempdir()}: cannot unpack the language detection model there ({error.strerror or error}); "
+                            "free some disk space and run again") from None

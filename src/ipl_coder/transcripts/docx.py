@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ipl_coder.transcripts.archives import DAMAGED, ArchiveError, check_archive
 from ipl_coder.transcripts.docx_tables import TableTurns, table_turns
 
 if TYPE_CHECKING:
@@ -39,23 +40,28 @@ class DocxError(ValueError):
 
 
 def read_docx_text(raw: bytes) -> DocxText:
-    """The text of a .docx file's bytes (already read, so the file is read once)."""
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
+    """The text of a .docx file's bytes (already read, so the file is read once).
+
+    Its sizes are checked before python-docx unpacks it (see :mod:`ipl_coder.transcripts.archives`).
+    """
+    from docx.opc.exceptions import OpcError
 
     try:
-        document = Document(io.BytesIO(raw))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            check_archive(archive)
+        return _read_document(raw)
+    except ArchiveError as error:
+        raise DocxError(str(error)) from None
+    except (*DAMAGED, OpcError) as error:
         raise DocxError(f"not a Word .docx file that can be opened ({type(error).__name__}); open it in Word and save it as .docx") from None
-    except Exception as error:  # noqa: BLE001 - a damaged package fails deep inside python-docx or lxml, in many ways
-        raise DocxError(f"a damaged Word file ({type(error).__name__}: {error}); open it in Word and save it again") from None
-    try:
-        return _read_body(document)
-    except Exception as error:  # noqa: BLE001 - python-docx parses the body lazily: damage shows only now
-        raise DocxError(f"a damaged Word file ({type(error).__name__}: {error}); open it in Word and save it again") from None
+    except Exception as error:  # python-docx meets a damaged part with any kind of error; --verbose shows which
+        raise DocxError(f"a damaged Word file ({type(error).__name__}); open it in Word and save it as .docx") from error
 
 
-def _read_body(document: object) -> DocxText:
+def _read_document(raw: bytes) -> DocxText:
+    from docx import Document
+
+    document = Document(io.BytesIO(raw))
     lines: list[str] = []
     labels: set[str] = set()
     notes: list[str] = []

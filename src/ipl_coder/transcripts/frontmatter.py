@@ -15,7 +15,7 @@ The block is taken off the text, so offsets count from the first line after it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -47,8 +47,17 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
         where = f" on line {mark.line + 2}" if mark else ""
         raise FrontMatterError(f"the YAML front matter{where} is not valid YAML: {getattr(error, 'problem', error)}") from None
+    except RecursionError:
+        raise FrontMatterError("the YAML front matter nests lists or mappings hundreds of levels deep; it needs 'name: value' lines") from None
     if not isinstance(data, dict):
         raise FrontMatterError("the front matter between the '---' lines must be 'name: value' lines")
+    for written in _strings(data):
+        try:
+            written.encode("utf-8")
+        except UnicodeEncodeError as error:  # only a '\ud800' escape writes one
+            character = f"\\u{ord(written[error.start]):04x}"
+            raise FrontMatterError(f"the YAML front matter holds '{character}', which is not a character (half of a UTF-16 pair); "
+                                   "write the character itself") from None
     speakers = data.pop("speakers", None) or {}
     interviewer = data.pop("interviewer", None) or ()
     if not isinstance(speakers, dict) or not all(isinstance(value, dict) for value in speakers.values()):
@@ -59,6 +68,19 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         interviewer_labels=tuple(str(label) for label in (interviewer if isinstance(interviewer, list) else [interviewer])),
     )
     return front_matter, text[match.end() :]
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every text in the front matter, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _scalars(values: Mapping[object, object], where: str) -> dict[str, str]:

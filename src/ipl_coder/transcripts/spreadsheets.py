@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 from ipl_coder.errors import InputError
@@ -32,19 +33,34 @@ def _csv_rows(path: Path) -> list[list[str]]:
         raise InputError(f"{path}: {error}") from None
     # Excel in Norway and much of Europe separates with ";".
     delimiter = max(",;\t", key=text.split("\n", 1)[0].count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    limit = csv.field_size_limit(len(text) + 1)  # a cell may hold a whole transcript; the file is read already
+    try:
+        return list(reader)
+    except csv.Error as error:
+        raise InputError(f"{path}: line {reader.line_num} is not CSV a spreadsheet can read ({error}); save it again as CSV") from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    from ipl_coder.transcripts.archives import ArchiveError, check_archive
+
     try:
+        with zipfile.ZipFile(path) as archive:
+            check_archive(archive)  # before openpyxl unpacks anything
         workbook = load_workbook(path, read_only=True, data_only=True)
+    except ArchiveError as error:
+        raise InputError(f"{path}: {error}") from None
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise InputError(f"{path}: cannot open this spreadsheet ({type(error).__name__}); save it again as .xlsx") from None
     try:
         sheet = workbook.worksheets[0]
         return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    except Exception as error:  # a damaged sheet inside a workbook that opened
+        raise InputError(f"{path}: cannot read the first sheet ({type(error).__name__}); save it again as .xlsx") from None
     finally:
         workbook.close()
 

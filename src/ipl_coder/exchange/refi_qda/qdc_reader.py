@@ -20,8 +20,10 @@ from typing import Any
 from ipl_coder.errors import InputError
 from ipl_coder.exchange.refi_qda.qdc_writer import CRITERIA
 from ipl_coder.files import atomic_file
+from ipl_coder.transcripts.archives import DAMAGED, ArchiveError, read_member
 
 PLACEHOLDER_ID = "code"
+MAX_DEPTH = 50  # sub-code levels; deeper trees are damaged files, and the YAML written for them would not load
 
 
 @dataclass
@@ -44,19 +46,25 @@ class QdcImport:
 
 
 def read_codebook_xml(path: Path) -> bytes:
-    """The XML holding the codebook: the file itself, or the project document inside a .qdpx zip."""
+    """The XML holding the codebook: the file itself, or the project document inside a .qdpx zip.
+
+    A .qdpx's sizes are checked before its project document is read (see :mod:`ipl_coder.transcripts.archives`).
+    """
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; check the path")
+    if not zipfile.is_zipfile(path):
+        return path.read_bytes()
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return data
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        documents = [name for name in archive.namelist() if name.lower().endswith(".qde") and "/" not in name.strip("/")]
-        preferred = [name for name in documents if name.lower() == "project.qde"] or documents
-        if len(preferred) != 1:
-            raise InputError(f"{path}: a .qdpx should hold one project document (.qde) at its top; found {len(documents)}")
-        return archive.read(preferred[0])
+        with zipfile.ZipFile(path) as archive:
+            documents = [name for name in archive.namelist() if name.lower().endswith(".qde") and "/" not in name.strip("/")]
+            preferred = [name for name in documents if name.lower() == "project.qde"] or documents
+            if len(preferred) != 1:
+                raise InputError(f"{path}: a .qdpx should hold one project document (.qde) at its top; found {len(documents)}")
+            return read_member(archive, preferred[0])
+    except ArchiveError as error:
+        raise InputError(f"{path}: {error}") from None
+    except DAMAGED as error:
+        raise InputError(f"{path}: a damaged .qdpx that cannot be unpacked ({type(error).__name__}); export the project again") from None
 
 
 def parse_qdc(data: bytes, source: Path) -> list[ImportedCode]:
@@ -71,24 +79,26 @@ def parse_qdc(data: bytes, source: Path) -> list[ImportedCode]:
     if codes is None:
         raise InputError(f"{source}: no <CodeBook> with <Codes> in it: is this a REFI-QDA codebook (.qdc) or project (.qdpx)?")
     taken: set[str] = set()
-    return [_code(element, taken, source) for element in codes if _local(element) == "Code"]
+    return [_code(element, taken, source, 1) for element in codes if _local(element) == "Code"]
 
 
 def _local(element: Any) -> str:
     return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
 
 
-def _code(element: Any, taken: set[str], source: Path) -> ImportedCode:
+def _code(element: Any, taken: set[str], source: Path, depth: int) -> ImportedCode:
     name = (element.get("name") or "").strip()
     if not name:
         raise InputError(f"{source}:{element.sourceline}: a <Code> has no name")
+    if depth > MAX_DEPTH:
+        raise InputError(f"{source}:{element.sourceline}: codes nested more than {MAX_DEPTH} levels deep; a codebook needs a few levels")
     description = next((child.text or "" for child in element if _local(child) == "Description"), "")
     definition, criteria = split_description(description)
     code = ImportedCode(
         code_id=_unique_id(name, taken), label=name, color=_color(element.get("color")), definition=definition,
         criteria=criteria,
     )  # fmt: skip
-    code.children = [_code(child, taken, source) for child in element if _local(child) == "Code"]
+    code.children = [_code(child, taken, source, depth + 1) for child in element if _local(child) == "Code"]
     return code
 
 

@@ -8,6 +8,7 @@ decision never takes a decision back: that is what undo in 'ipl-coder review' is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ DECISION_WORDS = {
     "recode": "recode", "recoded": "recode",
 }  # fmt: skip
 REQUIRED = ("segment_id", "decision")
+OFFSET = re.compile(r"[0-9]{1,15}")
 
 
 class SheetError(IplCoderError):
@@ -239,7 +241,7 @@ def _sheet_coder(header: list[str], rows: list[list[str]]) -> str | None:
 def _span(row: dict[str, str], text: str) -> tuple[int, int]:
     start, end, quote = row.get("start", ""), row.get("end", ""), row.get("text", "")
     if start or end:
-        if not (start.isdigit() and end.isdigit()):
+        if not (OFFSET.fullmatch(start) and OFFSET.fullmatch(end)):  # str.isdigit() also takes '²', which int() does not
             raise InputError(f"start '{start}' and end '{end}' must both be whole numbers (character offsets)")
         if not int(start) < int(end) <= len(text):
             raise InputError(f"start {start} and end {end} are not a passage of the transcript (it has {len(text)} characters)")

@@ -10,12 +10,13 @@ decisions and added codes, so colleagues can review blind.
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from ipl_coder.errors import InputError
+from ipl_coder.errors import InputError, ProjectError
 from ipl_coder.files import FORMULA_STARTS, atomic_file, atomic_path, spreadsheet_safe, spreadsheet_text
 from ipl_coder.review.session import (
     ReviewScope,
@@ -26,6 +27,7 @@ from ipl_coder.review.session import (
 from ipl_coder.store import WITHDRAWN, CoderView, ProjectStore, SegmentRow
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
 SHEET_COLUMNS = (
@@ -159,7 +161,33 @@ def _write_xlsx(out: Path, coder: str, rows: Sequence[SheetRow], codes: Sequence
     new_codes.add(f"{new_code_column}2:{new_code_column}{last_row}")
     new_codes.add(f"{code_column}{len(rows) + 2}:{code_column}{last_row}")  # the code of a row someone adds
     with atomic_path(out) as temporary:
-        workbook.save(temporary)
+        failure = _save_quietly(workbook, temporary)
+        if failure:  # raised inside, so the half-written file does not take the sheet's place
+            raise ProjectError(f"{out}: cannot write it ({failure}); free some disk space and run again")
+
+
+def _save_quietly(workbook: Workbook, path: Path) -> str | None:
+    """Save ``workbook``; on a failure (a full disk), say why, without the tracebacks openpyxl leaves behind.
+
+    openpyxl writes each worksheet through a generator into a temporary file of
+    its own; when saving fails, those generators are dropped half-way and, as
+    they close, print "Exception ignored" tracebacks after the error message.
+    They are closed here, with that printing switched off.
+    """
+    import gc
+
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
+    try:
+        try:
+            workbook.save(path)
+        except Exception as error:  # OSError for the file, lxml's SerialisationError (IO_ENOSPC) for openpyxl's own
+            failure = str(getattr(error, "strerror", None) or error or type(error).__name__).splitlines()[0]
+        else:
+            return None
+        gc.collect()  # the dropped generators close now, quietly, not as the program ends
+        return failure
+    finally:
+        sys.unraisablehook = hook
 
 
 def _append_text(sheet: Worksheet, row: int, values: Sequence[str | int]) -> None:
