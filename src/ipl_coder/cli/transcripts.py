@@ -19,21 +19,24 @@ transcripts_app = typer.Typer(
     help="Look at transcript files before coding them.", no_args_is_help=True, rich_markup_mode="rich"
 )
 PREVIEW = 70
+# Shared with 'transcripts check': read files as 'code' reads them.
+ParticipantsOption = Annotated[
+    Optional[Path],
+    typer.Option(metavar="FILE", help="A participants CSV or XLSX file: its speaker labels, languages and attributes are used "
+                 "as 'ipl-coder code' uses them.", show_default=False),
+]
+InterviewerOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--interviewer", metavar="LABEL", help="A speaker label that marks the interviewer, as for 'ipl-coder code'.",
+                 show_default=False),
+]
 
 
 @transcripts_app.command("show", no_args_is_help=True)
 def show_command(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="A transcript file: .txt, .md, .docx, .vtt or .srt.", show_default=False)],
-    participants: Annotated[
-        Optional[Path],
-        typer.Option(metavar="FILE", help="A participants CSV or XLSX file, to show the attributes it gives this transcript.",
-                     show_default=False),
-    ] = None,
-    interviewer: Annotated[
-        Optional[list[str]],
-        typer.Option("--interviewer", metavar="LABEL", help="A speaker label that marks the interviewer, as for 'ipl-coder code'.",
-                     show_default=False),
-    ] = None,
+    participants: ParticipantsOption = None,
+    interviewer: InterviewerOption = None,
     full: Annotated[bool, typer.Option("--full", metavar="", help="Show every turn's whole text, not its first words.")] = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,

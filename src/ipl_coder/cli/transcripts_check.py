@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
-from ipl_coder.cli.transcripts import transcripts_app
+from ipl_coder.cli.transcripts import InterviewerOption, ParticipantsOption, transcripts_app
 from ipl_coder.transcripts import INTERVIEWER
 from ipl_coder.wording import count
 
@@ -22,16 +22,8 @@ if TYPE_CHECKING:
 def check_command(
     paths: Annotated[list[Path], typer.Argument(metavar="PATHS...", help="Transcript files or folders, as for 'ipl-coder code'.",
                                                 show_default=False)],
-    participants: Annotated[
-        Optional[Path],
-        typer.Option(metavar="FILE", help="A participants CSV or XLSX file: its speaker labels and languages are used as 'code' uses them.",
-                     show_default=False),
-    ] = None,
-    interviewer: Annotated[
-        Optional[list[str]],
-        typer.Option("--interviewer", metavar="LABEL", help="A speaker label that marks the interviewer, as for 'ipl-coder code'.",
-                     show_default=False),
-    ] = None,
+    participants: ParticipantsOption = None,
+    interviewer: InterviewerOption = None,
     strict: Annotated[bool, typer.Option("--strict", metavar="", help="Exit with status 1 if any file has a warning or cannot be read.")] = False,
     follow_links: Annotated[
         bool, typer.Option("--follow-links", metavar="", help="Read links in a folder that point outside it, as 'code --follow-links' does.")
