@@ -348,3 +348,13 @@ def test_an_xlsx_sheet_that_cannot_be_written_is_one_line_and_no_traceback(write
     assert len(stderr.strip().splitlines()) == 1, stderr
     assert stderr.startswith(f"Error: {sheet}: cannot write it (") and stderr.strip().endswith("); free some disk space and run again")
     assert list(tmp_path.glob(".sheet.xlsx*")) == []  # nor a half-written temporary file
+
+
+def test_a_full_disk_when_a_project_is_created_says_so(tmp_path: Path) -> None:
+    """It said the new store was 'not a usable ipl-coder project store', as if the project were damaged."""
+    from ipl_coder.errors import ProjectError
+    from ipl_coder.store import ProjectStore
+
+    with files_limited_to(4096), pytest.raises(ProjectError) as raised:
+        ProjectStore.open(tmp_path / "p", create=True)
+    assert "cannot save to the project store" in str(raised.value) and "free some disk space" in str(raised.value)

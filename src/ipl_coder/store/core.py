@@ -114,6 +114,8 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
         except sqlite3.DatabaseError as error:
             if taken:
                 taken.release()
+            if getattr(error, "sqlite_errorname", "").startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_READONLY")):
+                raise _write_error(path, error) from None  # the disk or another program, not the store, is the trouble
             raise ProjectError(f"{path}: not a usable ipl-coder project store ({error})") from None
         if new:
             leave_private(path)
