@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_findings, print_json
 from ipl_coder.cli.freq import Status
 from ipl_coder.errors import InputError
 from ipl_coder.wording import count
@@ -194,10 +194,7 @@ def _print_summary(result: CodeRunResult) -> None:
     for skipped in result.skipped:
         error_console.print(f"[yellow]Skipped[/] {escape(f'{skipped.path}: {skipped.reason}')}", soft_wrap=True)
     for transcript in result.coded:
-        for warning in transcript.warnings:
-            error_console.print(f"[yellow]Warning[/] {escape(f'{transcript.name}: {warning}')}", soft_wrap=True)
-        for note in transcript.notes:
-            error_console.print(f"[cyan]Note[/] {escape(f'{transcript.name}: {note}')}", soft_wrap=True)
+        print_findings(error_console, transcript.name, transcript.warnings, transcript.notes)
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
     if not result.coded:

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -112,3 +113,13 @@ JsonOption = Annotated[bool, typer.Option("--json", metavar="", help="Print the 
 def print_json(data: Any) -> None:
     """Print a result built from a plain function's result object, as --json promises."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def print_findings(console: Console, where: object, warnings: Sequence[str], notes: Sequence[str]) -> None:
+    """A file's warnings, then its notes, one line each naming ``where`` (the file or transcript)."""
+    from rich.markup import escape
+
+    for warning in warnings:
+        console.print(f"[yellow]Warning[/] {escape(f'{where}: {warning}')}", soft_wrap=True)
+    for note in notes:
+        console.print(f"[cyan]Note[/] {escape(f'{where}: {note}')}", soft_wrap=True)

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_findings, print_json
 from ipl_coder.cli.transcripts import InterviewerOption, ParticipantsOption, transcripts_app
 from ipl_coder.transcripts import INTERVIEWER
 from ipl_coder.wording import count
@@ -83,10 +83,7 @@ def _print_check(result: FolderCheck) -> None:
     for file in result.files:
         if file.unreadable:
             console.print(f"[red]Unreadable[/] {escape(f'{file.path}: {file.unreadable}')}", soft_wrap=True)
-        for warning in file.warnings:
-            console.print(f"[yellow]Warning[/] {escape(f'{file.path}: {warning}')}", soft_wrap=True)
-        for note in file.notes:
-            console.print(f"[cyan]Note[/] {escape(f'{file.path}: {note}')}", soft_wrap=True)
+        print_findings(console, file.path, file.warnings, file.notes)
     for note in result.notes:
         console.print(f"[cyan]Note[/] {escape(note)}", soft_wrap=True)
     warned = sum(1 for file in result.files if file.warned)
