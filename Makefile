@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PROJECT ?= demo-project
 
-.PHONY: demo test fuzz lint install bench clean
+.PHONY: demo test fuzz lint install bench quality clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: $(VENV)/.installed-lint
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_code.py
+
+# The codebook's rules scored against the blind human coding of benchmarks/gold/ (tuning and reporting halves).
+quality: $(VENV)/.installed
+	$(BIN)/python benchmarks/quality.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_PROJECT) build src/*.egg-info .pytest_cache

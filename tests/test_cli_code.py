@@ -161,7 +161,7 @@ def test_a_broken_codebook_lists_every_problem(write_file: Callable[..., Path], 
     assert exit_code == 1 and "Traceback" not in stderr
     assert stderr.splitlines() == [
         f"{codebook}:1:1: unknown key 'langauge' in the codebook; did you mean 'language'?",
-        f"{codebook}:4:11: unit 'word' of code 'a' is not one of: sentence, turn, exchange",
+        f"{codebook}:4:11: unit 'word' of code 'a' is not one of: sentence, paragraph, turn, exchange",
         f"{codebook}:6:12: colour 'red' of code 'b' is not #RRGGBB (e.g. \"#4E79A7\")",
         f"Error: 3 problems in codebook {codebook}; fix them and run again",
     ]
@@ -179,7 +179,7 @@ def test_verbose_does_not_outlive_its_invocation(tmp_path: Path) -> None:
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path, "--unit", "paragraph")[0] == 2
+    assert run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path, "--unit", "page")[0] == 2
     assert run("code", SAMPLES, "-c", IPL_CODEBOOK)[0] == 2
 
 

@@ -26,7 +26,7 @@ def test_validate_accepts_ipl_and_lists_every_problem_of_a_broken_codebook(write
     assert stderr.splitlines() == [
         f"{broken}:3:5: unknown key 'colour' in code 'a'; did you mean 'color'?",
         f"{broken}:5:9: duplicate code id 'a' (first used on line 2)",
-        f"{broken}:6:11: unit 'page' of code 'a' is not one of: sentence, turn, exchange",
+        f"{broken}:6:11: unit 'page' of code 'a' is not one of: sentence, paragraph, turn, exchange",
         f"Error: 3 problems in codebook {broken}; fix them and run again",
     ]
 

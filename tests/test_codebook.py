@@ -63,7 +63,7 @@ def test_five_mistakes_give_five_located_errors(write_file: Callable[..., Path])
           - id: role
             terms: [staff]
           - id: unit
-            unit: paragraph
+            unit: page
           - id: colours
             color: "#12345"
             terms: [paint]
@@ -74,7 +74,7 @@ def test_five_mistakes_give_five_located_errors(write_file: Callable[..., Path])
     assert problems_of(path) == [
         "4:5: unknown key 'lable' in code 'role'; did you mean 'label'?",
         "6:9: duplicate code id 'role' (first used on line 3)",
-        "9:11: unit 'paragraph' of code 'unit' is not one of: sentence, turn, exchange",
+        "9:11: unit 'page' of code 'unit' is not one of: sentence, paragraph, turn, exchange",
         "11:12: colour '#12345' of code 'colours' is not #RRGGBB (e.g. \"#4E79A7\")",
         "15:9: malformed pattern in pattern rule 1 of code 'pattern': token 1: 'LOWR' is not a token attribute "
         "spaCy knows (such as LOWER, LEMMA, POS, OP)",
@@ -116,7 +116,7 @@ def test_examples_may_be_given_per_language(write_file: Callable[..., Path]) -> 
         ("codes:\n  - id: a\n    terms: ['  ']\n", "3:13: empty term in 'terms' of code 'a'"),
         ("codes:\n  - id: a\n    color: #123456\n    terms: [x]\n",
          "3:5: colour of code 'a' is empty: in YAML '#' starts a comment, so quote it: color: \"#4E79A7\""),
-        ("codes:\n  - id: a\n    terms: [x]\n    unit: paragraph\n", "4:11: unit 'paragraph' of code 'a' is not one of: sentence, turn, exchange"),
+        ("codes:\n  - id: a\n    terms: [x]\n    unit: page\n", "4:11: unit 'page' of code 'a' is not one of: sentence, paragraph, turn, exchange"),
         ("codes:\n  - id: a\n    near:\n      - {terms: [x], with: [y], within: 0}\n",
          "4:41: 'within' of near rule 1 of code 'a' must be a whole number of tokens from 1 to 100"),
         ("codes:\n  - id: a\n    boolean:\n      - {none: [x]}\n",

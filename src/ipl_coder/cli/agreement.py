@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 class AgreementUnit(str, Enum):
     sentence = "sentence"
+    paragraph = "paragraph"
     segment = "segment"
 
 
@@ -33,13 +34,23 @@ def agreement_command(
         typer.Option(metavar="A,B", help="The coders to count, separated by commas; two of them are compared with "
                      "each other. \\[default: everyone who has reviewed]", show_default=False),
     ] = None,
+    against: Annotated[
+        Optional[str],
+        typer.Option(metavar="CODER", help="Score the machine against this coder's coding, cell by cell (unit × code), "
+                     "with every disagreement listed; see below.", show_default=False),
+    ] = None,
     unit: Annotated[
         AgreementUnit,
-        typer.Option(help="What the two coders are compared on: each sentence × code (present or absent), "
-                     "or each suggestion both decided (accepted or not)."),
+        typer.Option(help="What is compared: each sentence × code or each paragraph × code (present or absent), "
+                     "or (between two coders only) each suggestion both decided, accepted or not."),
     ] = AgreementUnit.sentence,
+    show: Annotated[
+        int, typer.Option(metavar="N", min=0, help="With --against: how many disagreements of each kind to list here.")
+    ] = 15,
     out: Annotated[
-        Optional[Path], typer.Option(metavar="FILE.csv", help="Also write every figure to this CSV file.", show_default=False)
+        Optional[Path],
+        typer.Option(metavar="FILE.csv", help="Also write every figure to this CSV file (with --against, every disagreement "
+                     "to FILE-disagreements.csv beside it).", show_default=False),
     ] = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
@@ -57,18 +68,38 @@ def agreement_command(
 
     [bold]Between two coders[/] who reviewed the same material blind: percent
     agreement, Cohen's kappa and Krippendorff's alpha, per code and over all
-    codes, on each sentence × code (present or absent) in the participants'
+    codes, on each sentence (or paragraph) × code, present or absent, in the participants'
     turns of the transcripts both worked in, or with --unit segment on each
     suggestion both decided. Kappa and alpha are blank where they are undefined
-    (both coders said the same thing about everything). See docs/review.md.
+    (both coders said the same thing about everything).
+
+    [bold]Machine against one coder[/] (--against CODER): how well the rules
+    reproduce a person's coding, such as a team's past coding imported from a
+    sheet or another tool. Each sentence (or paragraph) × code of the
+    participants' turns is a cell; a cell is coded when a passage with the code
+    (or a sub-code) overlaps it. Every suggestion counts whatever its review
+    status. Precision, recall and F1 per code and per rule, and every
+    disagreement: what the coder coded that no rule suggested, and what the
+    rules suggested that the coder did not code, with the rule and the words.
+    See docs/review.md.
 
     [bold]Examples[/]
 
       ipl-coder agreement --project my-project
 
       ipl-coder agreement -p my-project --coders ana,ola --unit segment --out agreement.csv
+
+      ipl-coder agreement -p my-project --against gold --out gold.csv
     """
     from ipl_coder.review.agreement import compute_agreement, write_agreement_csv
+
+    if against is not None:
+        from ipl_coder.cli.agreement_against import run_against
+
+        if unit is AgreementUnit.segment or coders:
+            raise typer.BadParameter("--against compares sentence or paragraph cells with one coder; drop --coders and --unit segment")
+        run_against(project, against, unit.value, out, show, as_json)
+        return
 
     chosen = [name.strip() for name in coders.split(",") if name.strip()] if coders else []
     result = compute_agreement(project, chosen, unit.value)
@@ -116,8 +147,8 @@ def _print_between(console: Console, result: AgreementResult) -> None:
                       f"{cells[(0, 1)]:,}", f"{cells[(0, 0)]:,}", _share(row.percent), _figure(row.kappa), _figure(row.alpha),
                       end_section=index == len(result.between) - 2)  # the overall row stands apart  # fmt: skip
     console.print(table)
-    if result.unit == "sentence":
-        what = count(result.units_compared, "sentence") + " (each × code) in participants' turns"
+    if result.unit != "segment":
+        what = count(result.units_compared, result.unit) + " (each × code) in participants' turns"
     else:
         what = count(result.units_compared, "suggestion") + " both decided"
     console.print(f"Unit: {result.unit}. Compared {what} in {count(result.transcripts_compared, 'transcript')}.")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 class Unit(str, Enum):
     sentence = "sentence"
+    paragraph = "paragraph"
     turn = "turn"
     exchange = "exchange"
 
@@ -47,12 +48,14 @@ def code_command(
         ),
     ],  # fmt: skip
     unit: Annotated[
-        Unit,
+        Optional[Unit],
         typer.Option(
-            help="What a match expands to, for codes that do not set their own 'unit': the sentence, "
-            "the speaker's whole turn, or the exchange (the interviewer's question and the answers to it).",
+            help="What a match expands to, for codes that do not set their own 'unit': the sentence, the paragraph "
+            "(a line of a turn), the speaker's whole turn, or the exchange (the interviewer's question and the answers "
+            "to it). \\[default: the codebook's 'defaults: unit', else sentence]",
+            show_default=False,
         ),
-    ] = Unit.sentence,
+    ] = None,
     model: Annotated[
         Optional[str],
         typer.Option(
@@ -150,7 +153,7 @@ def code_command(
     from ipl_coder.store import COUNTED_STATUSES
 
     options = CodeOptions(
-        unit=unit.value, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants,
+        unit=unit.value if unit else None, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants,
         follow_links=follow_links,
         statuses=tuple(item.value for item in status) if status else COUNTED_STATUSES,
     )

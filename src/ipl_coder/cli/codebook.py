@@ -151,7 +151,7 @@ def _print_code(codebook: Codebook, code: Code) -> None:
     out = console()
     out.print(f"[{code.color}]■[/] [bold]{escape(code.code_id)}[/]  {escape(code.label)}  {code.color}  (line {code.line})")
     fields = [("parent", code.parent_id or "—"), ("sub-codes", ", ".join(code.child_ids) or "—"),
-              ("unit", codebook.effective_unit(code, "the run's --unit") if code.unit is None else code.unit),
+              ("unit", codebook.effective_unit(code, _default_unit(codebook))),
               ("speakers", ", ".join(codebook.effective_speakers(code))), ("definition", code.definition),
               ("include", code.include), ("exclude", code.exclude), ("memo", code.memo)]  # fmt: skip
     table = Table.grid(padding=(0, 2))
@@ -170,6 +170,12 @@ def _print_code(codebook: Codebook, code: Code) -> None:
     out.print(table)
 
 
+def _default_unit(codebook: Codebook) -> str:
+    if codebook.default_unit:
+        return f"{codebook.default_unit} (the codebook's defaults; 'code --unit' overrides it)"
+    return "the run's --unit (sentence unless given)"
+
+
 def _rule_lines(code: Code) -> list[tuple[str, str]]:
     lines = []
     if code.term_rule:
@@ -177,8 +183,9 @@ def _rule_lines(code: Code) -> list[tuple[str, str]]:
     for pattern in code.pattern_rules:
         lines.append((pattern.rule_id, str(pattern.pattern)))
     for boolean in code.boolean_rules:
-        parts = [f"{name}: {', '.join(terms)}" for name, terms in
-                 (("all", boolean.all_terms), ("any", boolean.any_terms), ("none", boolean.none_terms)) if terms]  # fmt: skip
+        groups = ", ".join(group[0] if len(group) == 1 else f"({' | '.join(group)})" for group in boolean.all_groups)
+        parts = [f"{name}: {terms}" for name, terms in
+                 (("all", groups), ("any", ", ".join(boolean.any_terms)), ("none", ", ".join(boolean.none_terms))) if terms]  # fmt: skip
         lines.append((boolean.rule_id, "; ".join(parts)))
     for near in code.near_rules:
         lines.append((near.rule_id, f"{', '.join(near.terms)} within {count(near.within, 'word')} of {', '.join(near.near_terms)}"))

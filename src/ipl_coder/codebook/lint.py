@@ -76,10 +76,14 @@ def _content_warnings(codebook: Codebook) -> list[LintWarning]:
 
 
 def _terms(code: Code) -> list[str]:
-    """The terms a code is suggested for: its term rule and the 'all'/'any' lists of its boolean rules."""
+    """The terms that get a code by themselves: its term rule, and boolean rules that need no other word.
+
+    A term inside a near rule, or one condition of several in a boolean rule,
+    codes nothing alone, so two codes sharing it is no duplicate.
+    """
     terms = list(code.term_rule.terms) if code.term_rule else []
     for rule in code.boolean_rules:
-        terms += [*rule.all_terms, *rule.any_terms]
+        terms += rule.standalone_terms
     return terms
 
 

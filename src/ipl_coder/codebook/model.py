@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-UNITS = ("sentence", "turn", "exchange")
+UNITS = ("sentence", "paragraph", "turn", "exchange")
+DEFAULT_UNIT = "sentence"
 PARTICIPANTS = "participants"  # the default: every speaker but the interviewer
 INTERVIEWER = "interviewer"
 EVERYONE = "everyone"
@@ -34,12 +35,30 @@ class PatternRule:
 
 @dataclass(frozen=True)
 class BooleanRule:
-    """Fires on a coding unit holding every ``all`` term, one ``any`` term and no ``none`` term."""
+    """Fires on a coding unit holding a term of every ``all`` group, one ``any`` term and no ``none`` term.
+
+    Each ``all`` group is a set of alternatives: ``[[staff, nurse], [us]]`` is
+    (staff or nurse) and us. A single term written in ``all`` is a group of one.
+    """
 
     rule_id: str
-    all_terms: tuple[str, ...]
+    all_groups: tuple[tuple[str, ...], ...]
     any_terms: tuple[str, ...]
     none_terms: tuple[str, ...]
+
+    @property
+    def all_terms(self) -> tuple[str, ...]:
+        """Every term of every ``all`` group, in order."""
+        return tuple(term for group in self.all_groups for term in group)
+
+    @property
+    def standalone_terms(self) -> tuple[str, ...]:
+        """The terms that get the code by themselves, with no other word needed."""
+        if not self.all_groups:
+            return self.any_terms
+        if len(self.all_groups) == 1 and not self.any_terms:
+            return self.all_groups[0]
+        return ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +143,9 @@ class Codebook:
     description: str
     codes: tuple[Code, ...]  # the whole tree, parents before their sub-codes
     yaml_text: str = field(repr=False)
+    # The codebook's 'defaults:', for codes (and their ancestors) that set none.
+    default_unit: str | None = None
+    default_speakers: tuple[str, ...] | None = None
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -158,8 +180,12 @@ class Codebook:
             yield self.code(child_id)
             yield from self.descendants(child_id)
 
+    def run_unit(self, given: str | None = None) -> str:
+        """The unit of a run: the one given on the command line, else the codebook's default, else sentence."""
+        return given or self.default_unit or DEFAULT_UNIT
+
     def effective_unit(self, code: Code, run_unit: str) -> str:
-        """A code's own unit, else its nearest ancestor's, else the run's."""
+        """A code's own unit, else its nearest ancestor's, else the run's (see :meth:`run_unit`)."""
         current: Code | None = code
         while current is not None:
             if current.unit:
@@ -173,4 +199,4 @@ class Codebook:
             if current.speakers is not None:
                 return current.speakers
             current = self.code(current.parent_id) if current.parent_id else None
-        return (PARTICIPANTS,)
+        return self.default_speakers or (PARTICIPANTS,)

@@ -32,7 +32,8 @@ from ipl_coder.codebook.patterns import pattern_problem
 from ipl_coder.errors import CodebookError, Problem, locate_byte
 from ipl_coder.transcripts.languages import language_code
 
-TOP_KEYS = ("name", "version", "language", "description", "codes")
+TOP_KEYS = ("name", "version", "language", "description", "defaults", "codes")
+DEFAULT_KEYS = ("unit", "speakers")
 CODE_KEYS = (
     "id", "label", "color", "definition", "include", "exclude", "examples", "memo", "codes",
     "terms", "patterns", "boolean", "near", "exclude_terms", "speakers", "unit",
@@ -237,6 +238,7 @@ class _CodebookParser:
         if language is None:
             self.problem(_position(root, "language", value=True), f"language '{written}' is not a code like 'en' or 'nb'")
         self.language = language = language or "en"
+        default_unit, default_speakers = self.defaults(root)
         codes = root.get("codes")
         if not isinstance(codes, CommentedSeq) or not codes:
             where = _position(root, "codes") if "codes" in root else (0, 0)
@@ -251,7 +253,21 @@ class _CodebookParser:
             description=self.text(root, "description", "the codebook"),
             codes=tuple(code for code in self.codes if code is not None),
             yaml_text=text,
+            default_unit=default_unit,
+            default_speakers=default_speakers,
         )
+
+    def defaults(self, root: CommentedMap) -> tuple[str | None, tuple[str, ...] | None]:
+        """The codebook's 'defaults:' unit and speakers, for every code that sets neither itself nor by a parent."""
+        if "defaults" not in root:
+            return None, None
+        defaults = root.get("defaults")
+        what = "the codebook's defaults"
+        if not isinstance(defaults, CommentedMap):
+            self.problem(_position(root, "defaults", value=True), "'defaults' is a mapping with 'unit:' and/or 'speakers:'")
+            return None, None
+        self.check_keys(defaults, DEFAULT_KEYS, what)
+        return self.unit(defaults, what), self.string_list(defaults, "speakers", what, item="speaker") or None
 
     def parse_code_list(self, codes: CommentedSeq, parent_id: str | None) -> list[str]:
         code_ids = []
@@ -450,12 +466,42 @@ class _CodebookParser:
             self.problem(where, f"{what} is a mapping with 'all', 'any' and 'none' lists of terms")
             return None
         self.check_keys(item, BOOLEAN_KEYS, what)
-        all_terms = self.string_list(item, "all", what, item="term")
+        all_groups = self.term_groups(item, what)
         any_terms = self.string_list(item, "any", what, item="term")
-        if not all_terms and not any_terms:
+        if not all_groups and not any_terms:
             self.problem(where, f"{what} needs 'all' or 'any' terms ('none' alone matches everything)")
             return None
-        return BooleanRule(rule_id, all_terms, any_terms, self.string_list(item, "none", what, item="term"))
+        return BooleanRule(rule_id, all_groups, any_terms, self.string_list(item, "none", what, item="term"))
+
+    def term_groups(self, item: CommentedMap, what: str) -> tuple[tuple[str, ...], ...]:
+        """A boolean rule's 'all': each entry a term, or a list of alternative terms of which any one counts."""
+        value = item.get("all")
+        if not isinstance(value, CommentedSeq) or not any(isinstance(entry, CommentedSeq) for entry in value):
+            return tuple((term,) for term in self.string_list(item, "all", what, item="term"))
+        groups: list[tuple[str, ...]] = []
+        for index, entry in enumerate(value):
+            where = _position(value, index)
+            entries = entry if isinstance(entry, CommentedSeq) else [entry]
+            places = [_position(entry, number) for number in range(len(entry))] if isinstance(entry, CommentedSeq) else [where]
+            group = tuple(term for entry_term, at in zip(entries, places, strict=True)
+                          if (term := self.term(entry_term, at, f"'all' of {what}")) is not None)  # fmt: skip
+            if group:
+                groups.append(group)
+            elif not entries:
+                self.problem(where, f"group {index + 1} in 'all' of {what} is empty: give at least one term")
+        return tuple(groups)
+
+    def term(self, entry: Any, where: Where, what: str) -> str | None:
+        """One term, with its spacing tidied; None (and a problem) when it is not text."""
+        if isinstance(entry, (int, float)) and not isinstance(entry, bool):
+            entry = str(entry)
+        if not isinstance(entry, str):
+            self.problem(where, f"each term in {what} must be text (a group of alternatives is one level of [ ])")
+            return None
+        if not entry.strip():
+            self.problem(where, f"empty term in {what}")
+            return None
+        return " ".join(entry.split())
 
     def near_rule(self, item: Any, where: Where, rule_id: str, what: str) -> NearRule | None:
         if not isinstance(item, CommentedMap):

@@ -33,7 +33,7 @@ from ipl_coder.coding.pipeline import (
     PipelineInfo,
 )
 from ipl_coder.store import segment_id_for
-from ipl_coder.transcripts import Transcript, Turn
+from ipl_coder.transcripts import Transcript, Turn, paragraph_bounds
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -73,7 +73,9 @@ class UnitLayout:
     """The sentences, turns and exchanges of one transcript, as character ranges."""
 
     def __init__(self, transcript: Transcript) -> None:
+        self.text = transcript.text
         self.turns = {turn.number: turn for turn in transcript.turns}
+        self.paragraphs: dict[int, list[tuple[int, int]]] = {}
         self.sentences: dict[int, list[tuple[int, int]]] = {}
         self.sentence_starts: dict[int, list[int]] = {}
         self.exchange_of: dict[int, tuple[int, int]] = {}
@@ -110,10 +112,23 @@ class UnitLayout:
             return turn.start_char, turn.end_char
         if unit == "exchange":
             return self.exchange_of[turn_number]
-        sentences, starts = self.sentences[turn_number], self.sentence_starts[turn_number]
-        first = sentences[max(bisect_right(starts, start_char) - 1, 0)]
-        last = sentences[max(bisect_right(starts, end_char - 1) - 1, 0)]
-        return first[0], max(first[1], last[1])
+        if unit == "paragraph":
+            return _enclosing(self._paragraphs(turn_number), start_char, end_char)
+        return _enclosing(self.sentences[turn_number], start_char, end_char, self.sentence_starts[turn_number])
+
+    def _paragraphs(self, turn_number: int) -> list[tuple[int, int]]:
+        if turn_number not in self.paragraphs:
+            turn = self.turns[turn_number]
+            self.paragraphs[turn_number] = paragraph_bounds(self.text, turn.start_char, turn.end_char) or [(turn.start_char, turn.end_char)]
+        return self.paragraphs[turn_number]
+
+
+def _enclosing(units: list[tuple[int, int]], start_char: int, end_char: int, starts: list[int] | None = None) -> tuple[int, int]:
+    """From the start of the unit holding ``start_char`` to the end of the one holding the last character."""
+    starts = starts if starts is not None else [start for start, _ in units]
+    first = units[max(bisect_right(starts, start_char) - 1, 0)]
+    last = units[max(bisect_right(starts, end_char - 1) - 1, 0)]
+    return first[0], max(first[1], last[1])
 
 
 def pieces(turn: Turn, text: str, longest: int = MAX_PIECE) -> list[Turn]:
@@ -141,8 +156,9 @@ def pieces(turn: Turn, text: str, longest: int = MAX_PIECE) -> list[Turn]:
 class TranscriptCoder:
     """Codes transcripts with one pipeline and codebook; reusable across transcripts."""
 
-    def __init__(self, nlp: Language, codebook: Codebook, run_unit: str = "sentence") -> None:
+    def __init__(self, nlp: Language, codebook: Codebook, run_unit: str | None = None) -> None:
         self.nlp = nlp
+        run_unit = codebook.run_unit(run_unit)
         self.codes = {code.code_id: code for code in codebook.codes if code.has_rules}
         self.units = {code_id: codebook.effective_unit(code, run_unit) for code_id, code in self.codes.items()}
         self.speakers = {code_id: codebook.effective_speakers(code) for code_id, code in self.codes.items()}
@@ -217,7 +233,7 @@ class TranscriptCoder:
             found_all = {index for slot, index, _, _ in hits if slot == ALL}
             positive = [(span, turn) for slot, _, span, turn in hits if slot in (ALL, ANY)]
             holds = (
-                len(found_all) == len(rule.all_terms)
+                len(found_all) == len(rule.all_groups)
                 and (not rule.any_terms or any(slot == ANY for slot, *_ in hits))
                 and not any(slot == NONE for slot, *_ in hits)
             )
@@ -304,7 +320,7 @@ class LanguageCoders:
     before anything is written, and so forked workers share it.
     """
 
-    def __init__(self, codebook: Codebook, run_unit: str = "sentence", model: str | None = None) -> None:
+    def __init__(self, codebook: Codebook, run_unit: str | None = None, model: str | None = None) -> None:
         from ipl_coder.coding.pipeline import build_pipeline
 
         self.codebook = codebook

@@ -206,8 +206,11 @@ def _phrase_patterns(codebook: Codebook) -> Iterator[dict[str, Any]]:
         if code.term_rule:
             slots.append((code.term_rule.rule_id, TERM, code.term_rule.terms))
         for rule in code.boolean_rules:
-            slots += [(rule.rule_id, ALL, rule.all_terms), (rule.rule_id, ANY, rule.any_terms)]
-            slots.append((rule.rule_id, NONE, rule.none_terms))
+            # An 'all' match is numbered by its group, so the rule holds when every group number is found.
+            for group_index, group in enumerate(rule.all_groups):
+                for term in group:
+                    yield {"label": code.code_id, "id": f"{rule.rule_id}|{ALL}|{group_index}", "pattern": term}
+            slots += [(rule.rule_id, ANY, rule.any_terms), (rule.rule_id, NONE, rule.none_terms)]
         for near in code.near_rules:
             slots += [(near.rule_id, NEAR_A, near.terms), (near.rule_id, NEAR_B, near.near_terms)]
         if code.has_rules:  # exclude_terms veto the code's own matches; without rules there are none to veto

@@ -42,7 +42,7 @@ Progress = Callable[[int, int, str], None]  # done, total, name of the transcrip
 
 @dataclass(frozen=True)
 class CodeOptions:
-    unit: str = "sentence"  # the default unit for codes that do not set their own
+    unit: str | None = None  # the unit for codes that set none; None: the codebook's defaults, else sentence
     model: str | None = None  # an installed spaCy pipeline instead of the blank default
     interviewer_labels: tuple[str, ...] = ()  # added to the built-in interviewer labels
     jobs: int = 0  # worker processes; 0 means one per core
@@ -129,9 +129,10 @@ def code_transcripts(
     from ipl_coder.coding.coders import LanguageCoders
 
     started = time.perf_counter()
-    if options.unit not in UNITS:
+    if options.unit is not None and options.unit not in UNITS:
         raise InputError(f"unit '{options.unit}' is not one of: {', '.join(UNITS)}")
     codebook = load_codebook(codebook_path)
+    unit = codebook.run_unit(options.unit)
     if not codebook.has_rules:
         raise InputError(
             f"{codebook_path}: no code has any rule (terms, patterns, boolean or near), so nothing would be suggested; "
@@ -141,7 +142,7 @@ def code_transcripts(
     if not files:
         raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")
     new_register = load_participants(options.participants) if options.participants else None
-    coders = LanguageCoders(codebook, options.unit, options.model)  # before the store: a bad --model leaves nothing
+    coders = LanguageCoders(codebook, unit, options.model)  # before the store: a bad --model leaves nothing
     pipeline = coders.pipelines[coders.model_language or codebook.language]
     with ProjectStore.open(project_dir, create=True, lock="exclusive") as store:
         if new_register:
@@ -150,7 +151,7 @@ def code_transcripts(
         for language in _register_languages(register, codebook):
             coders.coder(language)  # built before workers fork, so they share it
         run_id = store.start_run(
-            store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, options.unit,
+            store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, unit,
             {"interviewer_labels": list(options.interviewer_labels), "model": options.model,
              "participants": str(options.participants) if options.participants else None,
              "statuses": list(options.statuses)},
@@ -183,7 +184,7 @@ def code_transcripts(
     return CodeRunResult(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
         pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
-        or pipeline.name, unit=options.unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
+        or pipeline.name, unit=unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
         exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses,
         notes=(*notes, *exports.notes),
     )  # fmt: skip

@@ -22,19 +22,18 @@ from __future__ import annotations
 
 import csv
 import math
-from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from ipl_coder.errors import InputError
 from ipl_coder.files import atomic_file, spreadsheet_safe
+from ipl_coder.review.units import TranscriptUnits, participant_units
 from ipl_coder.store import WITHDRAWN, CoderView, ProjectStore, SegmentRow
 
-AGREEMENT_UNITS = ("sentence", "segment")
+AGREEMENT_UNITS = ("sentence", "paragraph", "segment")
 Passage = tuple[str, str, int, int]  # transcript, code, start, end
 
 
@@ -208,15 +207,15 @@ def _between(store: ProjectStore, segments: Sequence[SegmentRow], views: dict[st
     worked = {s.transcript for s in segments if _decided(first, s)} & {s.transcript for s in segments if _decided(second, s)}
     coded = [set(_coded_passages(segments, first)), set(_coded_passages(segments, second))]
     codes = {code for passages in coded for transcript, code, _, _ in passages if transcript in worked}
-    sentences = _sentences(store, sorted(worked))
-    marks = [_sentence_marks(passages, sentences) for passages in coded]
+    units = participant_units(store, sorted(worked), unit)
+    marks = [_unit_marks(passages, units) for passages in coded]
     by_code = defaultdict(list)
-    for transcript, bounds in sentences.items():
-        for index in range(len(bounds)):
+    for transcript, found in units.items():
+        for index in range(len(found.units)):
             for code in codes:
                 key = (transcript, index, code)
                 by_code[code].append((int(key in marks[0]), int(key in marks[1])))
-    return _agreements(by_code, code_order), len(worked), sum(len(bounds) for bounds in sentences.values())
+    return _agreements(by_code, code_order), len(worked), sum(len(found.units) for found in units.values())
 
 
 def _decided(views: dict[str, CoderView], segment: SegmentRow) -> bool:
@@ -224,41 +223,10 @@ def _decided(views: dict[str, CoderView], segment: SegmentRow) -> bool:
     return view is not None and view.decision is not None
 
 
-def _sentences(store: ProjectStore, transcripts: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
-    """Each transcript's sentences in participants' turns, as the default pipeline splits them."""
-    from ipl_coder.coding.pipeline import sentence_splitter
-
-    splitters: dict[str, Any] = {}
-    sentences: dict[str, list[tuple[int, int]]] = {}
-    for name in transcripts:
-        row = store.transcript(name)
-        if row is None:
-            continue
-        language = row.language or "en"
-        if language not in splitters:
-            splitters[language] = sentence_splitter(language)
-        nlp = splitters[language]
-        turns = [turn for turn in store.turns(row.transcript_id) if turn.role != "interviewer"]
-        bounds = []
-        for doc, turn in nlp.pipe(((row.text[turn.start_char : turn.end_char], turn) for turn in turns), as_tuples=True):
-            bounds += [(turn.start_char + sentence.start_char, turn.start_char + sentence.end_char)
-                       for sentence in doc.sents if sentence.text.strip()]  # fmt: skip
-        sentences[name] = bounds
-    return sentences
-
-
-def _sentence_marks(passages: set[Passage], sentences: dict[str, list[tuple[int, int]]]) -> set[tuple[str, int, str]]:
-    """(transcript, sentence index, code) for every sentence a passage with that code overlaps."""
-    starts = {name: [start for start, _ in bounds] for name, bounds in sentences.items()}
-    ends = {name: [end for _, end in bounds] for name, bounds in sentences.items()}
-    marks = set()
-    for transcript, code, start, end in passages:
-        if transcript not in sentences:
-            continue
-        first = bisect_right(ends[transcript], start)  # the first sentence ending after the passage starts
-        last = bisect_left(starts[transcript], end)  # sentences starting before the passage ends
-        marks |= {(transcript, index, code) for index in range(first, last)}
-    return marks
+def _unit_marks(passages: set[Passage], units: dict[str, TranscriptUnits]) -> set[tuple[str, int, str]]:
+    """(transcript, unit index, code) for every unit a passage with that code overlaps."""
+    return {(transcript, index, code) for transcript, code, start, end in passages if transcript in units
+            for index in units[transcript].overlapping(start, end)}  # fmt: skip
 
 
 def _agreements(by_code: dict[str, list[tuple[int, int]]], code_order: Sequence[str]) -> list[CoderAgreement]:

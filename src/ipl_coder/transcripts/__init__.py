@@ -64,6 +64,23 @@ class Transcript:
         return tuple(count_words(self.turn_text(turn)) for turn in self.turns)
 
 
+def paragraph_bounds(text: str, start_char: int, end_char: int) -> list[tuple[int, int]]:
+    """The paragraphs of ``text[start_char:end_char]`` (a turn): its lines, blank ones skipped, spaces trimmed.
+
+    A transcript's paragraphs inside a turn are its line breaks: a new line or a
+    blank line starts a new paragraph. Bounds are absolute, end exclusive.
+    """
+    bounds = []
+    line_start = start_char
+    for line in text[start_char:end_char].split("\n"):
+        stripped = line.strip()
+        if stripped:
+            first = line_start + len(line) - len(line.lstrip())
+            bounds.append((first, first + len(stripped)))
+        line_start += len(line) + 1
+    return bounds
+
+
 def count_words(text: str) -> int:
     return len(WORD.findall(text))
 
