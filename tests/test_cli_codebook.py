@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,7 +44,7 @@ def test_show_prints_the_tree_and_one_code_in_full() -> None:
     assert exit_code == 0
     for code_id in ("role", "role-clinical", "socialization-protect"):
         assert code_id in stdout
-    assert "#4E79A7" in stdout and "nb: 15 terms" in stdout
+    assert "#4E79A7" in stdout and "nb: 56 terms" in stdout
     exit_code, stdout, _ = run_cli("codebook", "show", IPL_CODEBOOK, "--code", "broker")
     assert exit_code == 0
     assert "broker:gives-a-voice" in stdout and "broker:terms@nb" in stdout and "stock broker" in stdout
@@ -52,7 +54,8 @@ def test_show_prints_the_tree_and_one_code_in_full() -> None:
 
 def test_ipl_codebook_passes_its_tests_and_a_broken_example_fails_by_name(tmp_path: Path) -> None:
     exit_code, stdout, _ = run_cli("codebook", "test", IPL_CODEBOOK)
-    assert exit_code == 0 and "101 of 101 examples pass" in stdout
+    passed = re.search(r"(\d+) of \1 examples pass", stdout)
+    assert exit_code == 0 and passed is not None
     broken = tmp_path / "ipl.yaml"
     text = IPL_CODEBOOK.read_text(encoding="utf-8")
     line = "          - The car broke down on the way home.\n"  # a no_match example of broker
@@ -61,7 +64,7 @@ def test_ipl_codebook_passes_its_tests_and_a_broken_example_fails_by_name(tmp_pa
     exit_code, stdout, stderr = run_cli("codebook", "test", broken)
     assert exit_code == 1
     assert "She is a go-between." in stdout and "broker:terms matched 'go-between'" in stdout
-    assert "1 of 102 examples fail" in stderr
+    assert f"1 of {int(passed.group(1)) + 1} examples fail" in stderr
 
 
 def test_lint_warns_without_failing(write_file: Callable[..., Path]) -> None:

@@ -10,7 +10,7 @@ from ipl_coder.coding.coders import TranscriptCoder
 from ipl_coder.coding.pipeline import is_exact, unquote
 
 # Inflected single-word terms whose lemma is wanted, each checked by hand.
-REVIEWED_LEMMAS = {"qualified": "qualify", "licensed": "license", "brokering": "broker", "firsthand": "firsthand"}
+REVIEWED_LEMMAS = {"qualified": "qualify", "licensed": "license", "brokering": "broker", "firsthand": "firsthand", "overmedicated": "overmedicate"}
 
 
 def term_rules(codebook: Codebook) -> list[tuple[str, str]]:

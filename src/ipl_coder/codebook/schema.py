@@ -10,6 +10,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,14 @@ def load_codebook(path: Path) -> Codebook:
         line, column = locate_byte(raw_bytes, error.start)
         message = f"not UTF-8 text (byte 0x{raw_bytes[error.start]:02x}): save the codebook as UTF-8"
         raise CodebookError([Problem(path, line, column, message)]) from None
+    return _parsed(text, path)
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str, path: Path) -> Codebook:
+    """Parsing a big codebook takes about a second (ruamel's round-trip parser is pure Python, and keeps every
+    line and column); a process that loads the same text twice (a test run, a codebook diff) parses it once.
+    A codebook is immutable and a problem is raised, never cached, so this is safe."""
     return parse_codebook_text(text, path)
 
 
