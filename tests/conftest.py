@@ -12,6 +12,7 @@ from ipl_coder.codebook.model import Codebook
 from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.coding.coders import Segment, TranscriptCoder
 from ipl_coder.coding.pipeline import build_pipeline
+from ipl_coder.store import NewDecision, Passage, ProjectStore
 from ipl_coder.transcripts import Transcript
 from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
 
@@ -91,3 +92,25 @@ def fresh_project(coded_samples: Path, tmp_path: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(coded_samples, tmp_path / "project"))
+
+
+@pytest.fixture
+def reviewed(tmp_path: Path) -> Path:
+    """The samples coded with participants; ana accepts two, rejects one, recodes one, adds a code with a note; ola accepts one."""
+    project = tmp_path / "project"
+    exit_code, _, stderr = run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "1",
+                                   "--participants", SAMPLES / "participants.csv")  # fmt: skip
+    assert exit_code == 0, stderr
+    with ProjectStore.open(project) as store:
+        segments = [s for s in store.segments() if s.transcript == "CA-PSW-01"][:5]
+        first = segments[0]
+        store.record_decisions([
+            NewDecision("ana", "accept", segments[0].segment_id),
+            NewDecision("ana", "accept", segments[1].segment_id),
+            NewDecision("ana", "reject", segments[2].segment_id, note="Not about the team."),
+            NewDecision("ana", "recode", segments[3].segment_id, new_code_id="boundary"),
+            NewDecision("ana", "add", new_code_id="broker", note="She carries it across.",
+                        passage=Passage("CA-PSW-01", first.start_char, first.end_char)),
+            NewDecision("ola", "accept", segments[0].segment_id, note="Clear case."),
+        ])  # fmt: skip
+    return project

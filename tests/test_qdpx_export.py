@@ -6,39 +6,16 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from lxml import etree
 
-from conftest import ROOT, SAMPLES, run_cli
+from conftest import ROOT, run_cli
 from ipl_coder.exchange.refi_qda.qdc_writer import code_guid
 from ipl_coder.exchange.refi_qda.qdpx_check import reference_problems
 from ipl_coder.exchange.refi_qda.qdpx_writer import MACHINE_USER, export_qdpx, guid
-from ipl_coder.store import NewDecision, Passage, ProjectStore
+from ipl_coder.store import ProjectStore
 
 XSD = ROOT.parent / "shared" / "refi-qda" / "Project-mrt2019.xsd"
 NS = {"q": "urn:QDA-XML:project:1.0"}
-
-
-@pytest.fixture
-def reviewed(tmp_path: Path) -> Path:
-    """The samples coded with participants; ana accepts two, rejects one, recodes one, adds a code with a note; ola accepts one."""
-    project = tmp_path / "project"
-    exit_code, _, stderr = run_cli("code", SAMPLES, "-c", ROOT / "codebooks" / "ipl.yaml", "-p", project, "-q", "--jobs", "1",
-                                   "--participants", SAMPLES / "participants.csv")  # fmt: skip
-    assert exit_code == 0, stderr
-    with ProjectStore.open(project) as store:
-        segments = [s for s in store.segments() if s.transcript == "CA-PSW-01"][:5]
-        first = segments[0]
-        store.record_decisions([
-            NewDecision("ana", "accept", segments[0].segment_id),
-            NewDecision("ana", "accept", segments[1].segment_id),
-            NewDecision("ana", "reject", segments[2].segment_id, note="Not about the team."),
-            NewDecision("ana", "recode", segments[3].segment_id, new_code_id="boundary"),
-            NewDecision("ana", "add", new_code_id="broker", note="She carries it across.",
-                        passage=Passage("CA-PSW-01", first.start_char, first.end_char)),
-            NewDecision("ola", "accept", segments[0].segment_id, note="Clear case."),
-        ])  # fmt: skip
-    return project
 
 
 def project_document(path: Path) -> tuple[Any, zipfile.ZipFile]:

@@ -1,15 +1,15 @@
-"""``ipl-coder export qdpx``: a whole coded project for NVivo, ATLAS.ti, MAXQDA and QualCoder (REFI-QDA)."""
+"""``ipl-coder export qdpx`` and ``import qdpx``: whole coded projects to and from NVivo, ATLAS.ti, MAXQDA and QualCoder."""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
 
-from ipl_coder.cli.common import JsonOption, VerboseOption, output_console, print_json
+from ipl_coder.cli.common import JsonOption, VerboseOption, error_console, output_console, print_json
 from ipl_coder.wording import count
 
 export_app = typer.Typer(rich_markup_mode="rich", help="Write the project in a format other tools read.", no_args_is_help=True)
@@ -73,3 +73,75 @@ def export_qdpx_command(
         f"({count(result.codings, 'coding')}), {count(len(result.users), 'user')} ({escape(', '.join(result.users))}), "
         f"{count(result.notes, 'note')}, {count(result.cases, 'case')}.", soft_wrap=True,
     )  # fmt: skip
+
+import_app = typer.Typer(rich_markup_mode="rich", help="Bring work from other tools into a project.", no_args_is_help=True)
+
+
+@import_app.command("qdpx", no_args_is_help=True)
+def import_qdpx_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE.qdpx", help="A REFI-QDA project (.qdpx), or a .qde with its sources folder.",
+                                         show_default=False)],  # fmt: skip
+    project: Annotated[Path, typer.Option("--project", "-p", metavar="FOLDER", help="The project to bring it into (created if new).",
+                                          show_default=False)],  # fmt: skip
+    coder: Annotated[Optional[str], typer.Option(metavar="NAME", help="Whose coding it is. \\[default: each coding's own user]",
+                                                 show_default=False)] = None,  # fmt: skip
+    codebook_out: Annotated[Optional[Path], typer.Option(metavar="FILE.yaml", help="Also write the file's code tree as a codebook.",
+                                                         show_default=False)] = None,  # fmt: skip
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Bring a REFI-QDA project from NVivo, ATLAS.ti, MAXQDA or QualCoder into a project.
+
+    • each text source becomes a [bold]transcript[/], read with the same speaker-label
+      rules as a .txt file; its text is written to FOLDER/imported/FILE/ so that
+      'ipl-coder code' can code exactly that text
+
+    • each coding becomes a code its user (or --coder) [bold]added[/], so that
+      'agreement --against' can score the codebook's rules against it; codes are
+      matched to the project's codebook by GUID, id and name, and a new project
+      takes the file's code tree as its codebook
+
+    • a file 'ipl-coder export qdpx' wrote comes back whole: suggestions with their
+      rules and words, and every coder's decisions
+
+    • cases become the participants register (if the project has none)
+
+    Positions are moved onto ipl-coder's text (LF, NFC, no BOM; NVivo for
+    Windows' UTF-16 counting is recognised); a selection that cannot be placed is
+    named and left out. Nothing in the project is overwritten, and importing the
+    same file twice adds nothing. A file with paths outside the archive, links,
+    members that unpack too far, or an XML DOCTYPE is refused before anything is
+    written. See docs/exchange.md.
+
+    [bold]Examples[/]
+
+      ipl-coder import qdpx nvivo-study.qdpx --project my-project --codebook-out nvivo-codes.yaml
+
+      ipl-coder import qdpx study.qdpx -p copy-of-study
+    """
+    from ipl_coder.exchange.refi_qda.qdpx_import import import_qdpx
+
+    result = import_qdpx(file, project, coder, codebook_out)
+    if as_json:
+        print_json({"source": str(result.source), "project": str(result.project_dir), "folder": str(result.folder),
+                    "transcripts_added": result.transcripts_added, "transcripts_present": result.transcripts_present,
+                    "codings_added": result.codings_added, "codings_present": result.codings_present,
+                    "suggestions": result.suggestions, "users": sorted(result.users), "unknown_codes": result.unknown_codes,
+                    "codebook_out": str(result.codebook_out) if result.codebook_out else None, "notes": result.notes})  # fmt: skip
+        return
+    for note in result.notes:
+        error_console.print(f"[yellow]Note[/] {escape(str(file))}: {escape(note)}", soft_wrap=True)
+    if result.unknown_codes:
+        shown = ", ".join(result.unknown_codes[:10]) + (" …" if len(result.unknown_codes) > 10 else "")
+        error_console.print(f"[yellow]Note[/] {escape(str(file))}: {count(len(result.unknown_codes), 'code')} not in the project's "
+                            f"codebook, and their codings left out: {escape(shown)}" + ("" if codebook_out else
+                            "; --codebook-out FILE.yaml writes them as a codebook"), soft_wrap=True)  # fmt: skip
+    console = output_console()
+    console.print(
+        f"Imported {escape(str(file))} into {escape(str(project))}: {count(len(result.transcripts_added), 'transcript')} added "
+        f"({len(result.transcripts_present)} already there), {count(result.codings_added, 'coded passage')} added "
+        f"({result.codings_present} already there), {count(result.suggestions, 'suggestion')}; "
+        f"coders: {escape(', '.join(sorted(result.users)) or 'none')}.", soft_wrap=True,
+    )  # fmt: skip
+    if result.codebook_out:
+        console.print(f"Wrote {escape(str(result.codebook_out))}")

@@ -205,6 +205,22 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
             )
         return SaveResult(suggested=len(segments), kept_decided=len(decided), carried=carried, unplaced=tuple(unplaced))
 
+    def add_transcript(self, transcript: TranscriptInput) -> bool:
+        """Add a transcript as it is, with no suggestions; False when the project holds it already with this text.
+
+        An import never overwrites: a current transcript of the same name with other text is refused, as is the
+        same text under another name.
+        """
+        with self.connection:
+            current = self.connection.execute(
+                "SELECT content_hash FROM transcripts WHERE name = ? AND is_current = 1", (transcript.name,)
+            ).fetchone()
+            if current and current["content_hash"] != transcript.content_hash:
+                raise TranscriptError(transcript.source_path, f"the project has a transcript '{transcript.name}' with other "
+                                      "text; it is not replaced")  # fmt: skip
+            _, changed = self._upsert_transcript(transcript)
+            return changed
+
     def _upsert_transcript(self, transcript: TranscriptInput) -> tuple[int, bool]:
         """The transcript's row, and whether its text is new here (a first version, an edit or an edit undone)."""
         twin = self.connection.execute(

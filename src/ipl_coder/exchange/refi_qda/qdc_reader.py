@@ -34,6 +34,7 @@ class ImportedCode:
     definition: str = ""
     criteria: dict[str, str] = field(default_factory=dict)
     children: list[ImportedCode] = field(default_factory=list)
+    guid: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,19 +75,27 @@ def parse_qdc(data: bytes, source: Path) -> list[ImportedCode]:
         root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as error:
         raise InputError(f"{source}:{error.lineno}: not well-formed XML ({error.msg})") from None
+    codes = codes_in(root, source)
+    if codes is None:
+        raise InputError(f"{source}: no <CodeBook> with <Codes> in it: is this a REFI-QDA codebook (.qdc) or project (.qdpx)?")
+    return codes
+
+
+def codes_in(root: Any, source: Path, id_hints: dict[str, str] | None = None) -> list[ImportedCode] | None:
+    """The code tree under a document's <CodeBook>, or None without one; ``id_hints`` give some GUIDs their id."""
     codebook = root if _local(root) == "CodeBook" else next((e for e in root.iter() if _local(e) == "CodeBook"), None)
     codes = next((child for child in codebook if _local(child) == "Codes"), None) if codebook is not None else None
     if codes is None:
-        raise InputError(f"{source}: no <CodeBook> with <Codes> in it: is this a REFI-QDA codebook (.qdc) or project (.qdpx)?")
+        return None
     taken: set[str] = set()
-    return [_code(element, taken, source, 1) for element in codes if _local(element) == "Code"]
+    return [_code(element, taken, source, 1, id_hints or {}) for element in codes if _local(element) == "Code"]
 
 
 def _local(element: Any) -> str:
     return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
 
 
-def _code(element: Any, taken: set[str], source: Path, depth: int) -> ImportedCode:
+def _code(element: Any, taken: set[str], source: Path, depth: int, id_hints: dict[str, str]) -> ImportedCode:
     name = (element.get("name") or "").strip()
     if not name:
         raise InputError(f"{source}:{element.sourceline}: a <Code> has no name")
@@ -94,11 +103,14 @@ def _code(element: Any, taken: set[str], source: Path, depth: int) -> ImportedCo
         raise InputError(f"{source}:{element.sourceline}: codes nested more than {MAX_DEPTH} levels deep; a codebook needs a few levels")
     description = next((child.text or "" for child in element if _local(child) == "Description"), "")
     definition, criteria = split_description(description)
+    code_guid = (element.get("guid") or "").strip()
+    hint = id_hints.get(code_guid.casefold())
+    code_id = hint if hint and hint not in taken else _unique_id(name, taken)
+    taken.add(code_id)
     code = ImportedCode(
-        code_id=_unique_id(name, taken), label=name, color=_color(element.get("color")), definition=definition,
-        criteria=criteria,
+        code_id=code_id, label=name, color=_color(element.get("color")), definition=definition, criteria=criteria, guid=code_guid,
     )  # fmt: skip
-    code.children = [_code(child, taken, source, depth + 1) for child in element if _local(child) == "Code"]
+    code.children = [_code(child, taken, source, depth + 1, id_hints) for child in element if _local(child) == "Code"]
     return code
 
 

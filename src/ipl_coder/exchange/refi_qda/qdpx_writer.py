@@ -154,6 +154,8 @@ class _Document:
             notes = self.element(root, "Notes")
             for note in self.notes:
                 notes.append(note)
+        if self.project.code_rows:
+            self.element(root, "Description").text = code_id_lines(row.code_id for row in self.project.code_rows)
         return self.etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
     def _codebook(self, root: Any) -> None:
@@ -256,6 +258,14 @@ class _Document:
         self.notes.append(note)
         self.element(selection, "NoteRef", targetGUID=note_guid)
         self.note_count += 1
+
+
+CODE_IDS_HEADING = "ipl-coder code ids (each code's GUID is made from its id):"
+
+
+def code_id_lines(code_ids: Any) -> str:
+    """The project description that carries code ids: read back by the import, so codes keep their ids."""
+    return "\n".join([CODE_IDS_HEADING, *(f"{code_guid(code_id)} {code_id}" for code_id in code_ids)])
 
 
 def _values(document: _Document, parent: Any, attributes: dict[str, str], variables: dict[str, str]) -> None:
