@@ -43,7 +43,7 @@ def test_show_prints_the_tree_and_one_code_in_full() -> None:
     assert exit_code == 0
     for code_id in ("role", "role-clinical", "socialization-protect"):
         assert code_id in stdout
-    assert "#4E79A7" in stdout and "nb: 56 terms" in stdout
+    assert "#4E79A7" in stdout and re.search(r"nb: \d+ terms", stdout)
     exit_code, stdout, _ = run_cli("codebook", "show", IPL_CODEBOOK, "--code", "broker")
     assert exit_code == 0
     assert "broker:gives-a-voice" in stdout and "broker:terms@nb" in stdout and "stock broker" in stdout
