@@ -64,6 +64,15 @@ def test_importing_twice_adds_nothing(reviewed: Path, tmp_path: Path) -> None:
     assert project_state(reviewed) == state
 
 
+def test_a_qde_with_its_sources_folder_imports_like_the_qdpx(reviewed: Path, tmp_path: Path) -> None:
+    export_qdpx(reviewed, tmp_path / "study.qdpx")
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(tmp_path / "study.qdpx").extractall(unpacked)
+    result = import_qdpx(unpacked / "project.qde", tmp_path / "copy")
+    assert len(result.transcripts_added) == 9 and result.notes == []
+    assert project_state(tmp_path / "copy")["segments"] == project_state(reviewed)["segments"]
+
+
 def qdpx(tmp_path: Path, document: str, sources: dict[str, bytes], name: str = "other.qdpx") -> Path:
     path = tmp_path / name
     with zipfile.ZipFile(path, "w") as archive:
