@@ -24,6 +24,8 @@ def project_state(project: Path) -> dict[str, object]:
     """What a round trip must keep: texts, segments with statuses, each coder's decisions and notes, participants."""
     with ProjectStore.open(project) as store:
         texts = {row.name: row.text for row in store.transcripts()}
+        turns = {row.name: [(t.number, t.speaker, t.role, t.start_char, t.end_char) for t in store.turns(row.transcript_id)]
+                 for row in store.transcripts()}  # fmt: skip
         segments = sorted((s.segment_id, s.transcript, s.code_id, s.start_char, s.end_char, s.origin, s.status, s.coder or "")
                           for s in store.segments(None))  # fmt: skip
         coders = sorted(summary.coder for summary in store.coders())
@@ -32,7 +34,7 @@ def project_state(project: Path) -> dict[str, object]:
         register = store.participants()
         people = sorted((row.transcript, row.participant, tuple(sorted(row.attributes.items()))) for row in register.entries) \
             if register else []  # fmt: skip
-    return {"texts": texts, "segments": segments, "views": views, "people": people}
+    return {"texts": texts, "turns": turns, "segments": segments, "views": views, "people": people}
 
 
 def test_a_reviewed_project_comes_back_whole(reviewed: Path, tmp_path: Path) -> None:
@@ -42,6 +44,7 @@ def test_a_reviewed_project_comes_back_whole(reviewed: Path, tmp_path: Path) -> 
     assert len(result.transcripts_added) == 9 and result.users == {"ana", "ola"}
     before, after = project_state(reviewed), project_state(copy)
     assert after["texts"] == before["texts"]  # byte for byte
+    assert after["turns"] == before["turns"]  # the speaker labels in the text give the same turns
     assert after["segments"] == before["segments"]  # the same ids, codes, places, origins, statuses and owners
     assert after["views"] == before["views"]  # each coder's decisions (accept, reject, recode, add) and notes
     people = {(transcript, participant): dict(attributes) for transcript, participant, attributes in after["people"]}
