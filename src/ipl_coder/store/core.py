@@ -410,10 +410,10 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
     def current_codebook(self) -> StoredCodebook | None:
         """The codebook the project's segments are under now, as it was stored."""
         row = self.connection.execute(
-            "SELECT yaml, source_path FROM codebook_versions WHERE codebook_version_id = ?",
+            "SELECT yaml, source_path, name, version FROM codebook_versions WHERE codebook_version_id = ?",
             (self._current_codebook_version_id(),),
         ).fetchone()
-        return StoredCodebook(row["yaml"], row["source_path"]) if row else None
+        return StoredCodebook(row["yaml"], row["source_path"], row["name"] or "", row["version"] or "") if row else None
 
     def _current_code_ids(self) -> set[str]:
         return {code.code_id for code in self.latest_codes()}

@@ -120,6 +120,8 @@ class CoderSummary:
 class StoredCodebook:
     yaml_text: str
     source_path: str
+    name: str = ""
+    version: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,174 @@
+"""What the HTML report shows, read from the store into plain objects: no HTML here.
+
+Transcripts are read one at a time (their text and turns), so a big project
+does not sit in memory twice; segments are grouped per transcript as they come.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ipl_coder.coding.frequencies import CodeTree
+from ipl_coder.store import WITHDRAWN, CodeRow, ProjectStore, SegmentRow
+from ipl_coder.transcripts.participants import PeopleIndex, build_people_index, register_from_store
+
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+CONTEXT_CHARACTERS = 240  # of the turn around a segment, cut back to whole sentences
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code_id: str
+    label: str
+    color: str
+    depth: int
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    segment: SegmentRow
+    before: str  # the sentences before it in its turn
+    after: str
+    participant: str
+    attributes: dict[str, str]
+    notes: tuple[tuple[str, str], ...]  # (coder, note)
+    decisions: tuple[tuple[str, str], ...]  # (coder, status)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of a turn with the codes on it (none for uncoded text)."""
+
+    text: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TurnView:
+    speaker: str
+    role: str
+    timestamp: str | None
+    pieces: tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class TranscriptView:
+    name: str
+    words: int
+    segments: int
+    turns: tuple[TurnView, ...]
+
+
+@dataclass
+class ReportContent:
+    project_dir: Path
+    statuses: tuple[str, ...]
+    codes: list[CodeInfo]
+    codebook: str
+    pipeline: str
+    last_run: str
+    coders: list[tuple[str, int]]  # (coder, decisions)
+    unit: str = "sentence"  # the latest run's coding unit
+    status_counts: Counter[str] = field(default_factory=Counter)
+    origin_counts: Counter[str] = field(default_factory=Counter)
+    words: int = 0
+    by_code: dict[str, list[SegmentView]] = field(default_factory=dict)
+    transcripts: list[TranscriptView] = field(default_factory=list)
+    per_transcript: dict[str, Counter[str]] = field(default_factory=dict)  # transcript -> code (with parents) -> segments
+    disagreements: list[SegmentView] = field(default_factory=list)
+
+
+def read_content(project_dir: Path, statuses: Sequence[str]) -> ReportContent:
+    with ProjectStore.open(project_dir) as store:
+        rows = store.latest_codes()
+        stored = store.current_codebook()
+        run = store.latest_run()
+        coders = store.coders()
+        content = ReportContent(
+            project_dir, tuple(statuses), _code_infos(rows),
+            f"{stored.name} {stored.version}".strip() if stored else "—", run.pipeline if run else "—",
+            run.started_at if run else "—", [(summary.coder, summary.decisions) for summary in coders],
+            run.unit if run else "sentence",
+        )  # fmt: skip
+        people = build_people_index(store.transcripts(), store.speakers(), register_from_store(store.participants()))
+        views = {summary.coder: store.coder_views(summary.coder) for summary in coders}
+        notes = store.standing_notes()
+        tree = CodeTree(rows)
+        content.by_code = {code.code_id: [] for code in content.codes}
+        segments_of: dict[str, list[SegmentRow]] = defaultdict(list)
+        for segment in store.segments(None):
+            if segment.status != WITHDRAWN:
+                segments_of[segment.transcript].append(segment)
+        for row in store.transcripts():
+            turns = store.turns(row.transcript_id)
+            _add_transcript(content, row.name, row.text, turns, segments_of.pop(row.name, []), people, views, notes, tree)
+    return content
+
+
+def _code_infos(rows: Sequence[CodeRow]) -> list[CodeInfo]:
+    depth: dict[str, int] = {}
+    infos = []
+    for row in rows:
+        depth[row.code_id] = depth.get(row.parent_id, -1) + 1 if row.parent_id else 0
+        infos.append(CodeInfo(row.code_id, row.label, row.color, depth[row.code_id], row.parent_id))
+    return infos
+
+
+def _add_transcript(content: ReportContent, name: str, text: str, turns: Sequence, segments: list[SegmentRow],
+                    people: PeopleIndex, views: dict, notes: dict, tree: CodeTree) -> None:  # fmt: skip
+    counted = [segment for segment in segments if segment.status in content.statuses]
+    participant_words = sum(turn_words(text, turn) for turn in turns if turn.role != "interviewer")
+    content.words += participant_words
+    content.per_transcript[name] = Counter(code for segment in counted for code in tree.with_ancestors(segment.code_id))
+    for segment in segments:
+        content.status_counts[segment.status] += 1
+        content.origin_counts[segment.origin] += 1
+        decisions = tuple((coder, coder_views[segment.segment_id].status) for coder, coder_views in views.items()
+                          if segment.segment_id in coder_views and coder_views[segment.segment_id].decision)  # fmt: skip
+        if segment.status not in content.statuses and len({status for _, status in decisions}) <= 1:
+            continue
+        view = _segment_view(segment, text, turns, people, notes, decisions)
+        if segment.status in content.statuses:
+            content.by_code.setdefault(segment.code_id, []).append(view)
+        if len({status for _, status in decisions}) > 1:
+            content.disagreements.append(view)
+    content.transcripts.append(TranscriptView(name, participant_words, len(counted), _turn_views(text, turns, counted)))
+
+
+def turn_words(text: str, turn: object) -> int:
+    return len(re.findall(r"\w+", text[turn.start_char : turn.end_char]))  # type: ignore[attr-defined]
+
+
+def _segment_view(segment: SegmentRow, text: str, turns: Sequence, people: PeopleIndex, notes: dict,
+                  decisions: tuple[tuple[str, str], ...]) -> SegmentView:  # fmt: skip
+    turn = next((turn for turn in turns if turn.start_char <= segment.start_char < turn.end_char), None)
+    start, end = (turn.start_char, turn.end_char) if turn else (segment.start_char, segment.end_char)
+    before = text[max(start, segment.start_char - CONTEXT_CHARACTERS) : segment.start_char]
+    after = text[segment.end_char : min(end, segment.end_char + CONTEXT_CHARACTERS)]
+    # Whole sentences only: drop the part sentence at the far end of each side.
+    if segment.start_char - CONTEXT_CHARACTERS > start and len(parts := SENTENCE_END.split(before, maxsplit=1)) == 2:
+        before = parts[1]
+    if segment.end_char + CONTEXT_CHARACTERS < end and (cut := max(after.rfind(". "), after.rfind("? "), after.rfind("! "))) > 0:
+        after = after[: cut + 1]
+    person = people.person_for(segment.transcript, segment.speaker)
+    return SegmentView(segment, before, after, person.participant_id if person else "", dict(person.attributes) if person else {},
+                       tuple((note.coder, note.note) for note in notes.get(segment.segment_id, ())), decisions)  # fmt: skip
+
+
+def _turn_views(text: str, turns: Sequence, segments: list[SegmentRow]) -> tuple[TurnView, ...]:
+    views = []
+    for turn in turns:
+        inside = [s for s in segments if s.start_char < turn.end_char and turn.start_char < s.end_char]
+        cuts = sorted({turn.start_char, turn.end_char, *(max(s.start_char, turn.start_char) for s in inside),
+                       *(min(s.end_char, turn.end_char) for s in inside)})  # fmt: skip
+        pieces = []
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            codes = tuple(dict.fromkeys(s.code_id for s in inside if s.start_char <= start and end <= s.end_char))
+            pieces.append(Piece(text[start:end], codes))
+        views.append(TurnView(turn.speaker, turn.role, turn.timestamp, tuple(pieces)))
+    return tuple(views)
