@@ -51,6 +51,7 @@ def _register() -> None:
     from ipl_coder.cli.agreement import agreement_command
     from ipl_coder.cli.code import code_command
     from ipl_coder.cli.codebook import codebook_app
+    from ipl_coder.cli.cooccur import cooccur_command
     from ipl_coder.cli.exchange import export_app, import_app
     from ipl_coder.cli.freq import freq_command
     from ipl_coder.cli.report import report_command
@@ -59,6 +60,7 @@ def _register() -> None:
 
     app.command("code", no_args_is_help=True)(code_command)
     app.command("freq", no_args_is_help=True)(freq_command)
+    app.command("cooccur", no_args_is_help=True)(cooccur_command)
     app.add_typer(transcripts_app, name="transcripts")
     app.add_typer(codebook_app, name="codebook")
     app.add_typer(review_app, name="review")
