@@ -47,6 +47,16 @@ def freq_command(
             show_default=False,
         ),
     ] = None,
+    plot: Annotated[
+        Optional[Path],
+        typer.Option(
+            metavar="FILE.svg|FILE.png",
+            help="Also draw the counts as a bar chart for a paper and write it here: .svg (sharp at any size, for the web "
+            "or an editor) or .png (for a word processor). One cluster of bars per code in codebook order and colours, "
+            "one bar per group, each group hatched; segments per 1,000 words with --by, else segments.",
+            show_default=False,
+        ),
+    ] = None,
     status: Annotated[
         Optional[list[Status]],
         typer.Option(metavar="STATUS", help="Count segments with this status; repeat for several. [default: pending and accepted]",
@@ -77,14 +87,21 @@ def freq_command(
       ipl-coder freq --project my-project --by country
 
       ipl-coder freq --project my-project --by country --by role --out freq-by-country-role.csv
+
+      ipl-coder freq --project my-project --by country --plot freq-by-country.svg
     """
-    from ipl_coder.report.groups import group_frequencies
+    from ipl_coder.report.charts import chart_format, plot_group_frequencies
+    from ipl_coder.report.groups import code_colors, group_frequencies
     from ipl_coder.store import COUNTED_STATUSES
 
+    if plot is not None:
+        chart_format(plot)  # a wrong suffix is told at once, not after the counting
     statuses = tuple(item.value for item in status) if status else COUNTED_STATUSES
     result = group_frequencies(project, tuple(by or ()), statuses, out)
     if as_json:
-        print_json(_as_json(result))
+        if plot is not None:
+            plot_group_frequencies(result, code_colors(project), plot)
+        print_json(_as_json(result, plot))
         return
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
@@ -92,6 +109,9 @@ def freq_command(
         output_console().print(f"Wrote {count(len(result.rows), 'row')} to {escape(str(result.out))}")
     else:
         _print_table(result)
+    if plot is not None:
+        plot_group_frequencies(result, code_colors(project), plot)
+        output_console().print(f"Wrote {escape(str(plot))}")
 
 
 def _print_table(result: GroupFrequencyResult) -> None:
@@ -112,10 +132,11 @@ def _print_table(result: GroupFrequencyResult) -> None:
     output_console().print(table)
 
 
-def _as_json(result: GroupFrequencyResult) -> dict[str, Any]:
+def _as_json(result: GroupFrequencyResult, plot: Path | None) -> dict[str, Any]:
     return {
         "project": str(result.project_dir), "by": list(result.by), "statuses": list(result.statuses),
-        "out": str(result.out) if result.out is not None else None, "notes": list(result.notes),
+        "out": str(result.out) if result.out is not None else None, "plot": str(plot) if plot is not None else None,
+        "notes": list(result.notes),
         "rows": [
             {"code": row.code_id, "label": row.label, "depth": row.depth, "group": dict(zip(result.by, row.group, strict=True)),
              "segments": row.segments, "participants": row.participants, "participants_with_code": row.participants_with_code,

@@ -97,6 +97,12 @@ def group_frequencies(project_dir: Path, by: Sequence[str] = (), statuses: Seque
     return GroupFrequencyResult(project_dir, attributes, rows, tuple(statuses), notes, out)
 
 
+def code_colors(project_dir: Path) -> dict[str, str]:
+    """Each code's colour in the project's current codebook, by code id: what its charts are drawn in."""
+    with ProjectStore.open(project_dir) as store:
+        return {code.code_id: code.color for code in store.latest_codes()}
+
+
 def _rows(codes: Sequence[CodeRow], tree: CodeTree, person_group: dict[str, Group], words: Counter[str],
           counts: Counter[tuple[str, Group]], with_code: dict[tuple[str, Group], set[str]]) -> list[GroupFrequency]:  # fmt: skip
     members: dict[Group, list[str]] = defaultdict(list)
