@@ -86,12 +86,35 @@ def test_a_real_browser_shows_it_without_errors_or_requests(reported: tuple[Path
     assert dom.xpath('//div[@id="filters"]/@style') == ["display: block;"]
     hostile = dom.xpath('//details[contains(@class, "transcript")]//p[contains(., "alert(1)")]')
     assert hostile and "<script>alert(1)</script>" in hostile[0].text_content()  # shown as text, not run
-    requests = {event.get("params", {}).get("url", "") for event in json.loads(netlog.read_text() or "{}").get("events", [])}
-    assert {url for url in requests if url and not url.startswith(("file:", "data:", "chrome"))} == set()
+    assert page_requests(netlog) == []
     SCREENSHOT.parent.mkdir(exist_ok=True)
     shot = subprocess.run([*flags, f"--screenshot={SCREENSHOT}", "--window-size=1280,1800", out.as_uri()], capture_output=True,
                           text=True, timeout=120, env=environment)  # fmt: skip
     assert shot.returncode == 0 and SCREENSHOT.stat().st_size > 10_000
+
+
+def page_requests(netlog: Path) -> list[str]:
+    """URLs the page asked for: requests the browser makes for itself (updates, sign-in) have no origin as initiator."""
+    log = json.loads(netlog.read_text(encoding="utf-8"))
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    return [event["params"]["url"] for event in log["events"] if event["type"] == start
+            and event.get("params", {}).get("initiator", "not an origin") != "not an origin"]  # fmt: skip
+
+
+def test_a_page_too_big_for_one_file_becomes_a_folder(reported: tuple[Path, Path], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import ipl_coder.report.html as report_html
+
+    monkeypatch.setattr(report_html, "FOLDER_FROM_BYTES", 100_000)  # the samples' page is about 0.6 MB
+    exit_code, stdout, stderr = run_cli("report", "-p", reported[0], "-o", tmp_path / "big.html")
+    assert exit_code == 0, stderr
+    index = tmp_path / "big" / "index.html"
+    assert f"Wrote {index} (a folder of pages; open" in stdout and not (tmp_path / "big.html").exists()
+    pages = sorted((tmp_path / "big" / "transcripts").glob("*.html"))
+    assert len(pages) == 10
+    links = lxml_html.fromstring(index.read_text(encoding="utf-8")).xpath('//section[@id="transcripts"]//a/@href')
+    assert [tmp_path / "big" / link for link in links] == pages
+    assert "alert(1)" in "".join(page.read_text(encoding="utf-8") for page in pages)
 
 
 def test_bad_input_is_one_line(tmp_path: Path, reported: tuple[Path, Path]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -27,9 +28,10 @@ def report_charts(project_dir: Path, content: ReportContent, statuses: Sequence[
         rows = [labels[code.code_id] for code in content.codes]
         yield title, charts.to_svg(charts.heatmap(rows, groups, counts, title=title))
     transcripts = [transcript.name for transcript in content.transcripts]
-    per = {(name, code): float(content.per_transcript.get(name, {}).get(code, 0)) for name in transcripts for code in top}
+    empty: Counter[str] = Counter()
+    per = {(code, name): float(content.per_transcript.get(name, empty)[code]) for name in transcripts for code in top}
     title = "Segments of each top-level code by transcript"
-    yield title, charts.to_svg(charts.stacked_bars(transcripts, top, per, colors=colors, title=title, value_label="segments"))
+    yield title, charts.to_svg(charts.stacked_bars(top, transcripts, per, colors=colors, title=title, value_label="segments"))
     from ipl_coder.report.cooccurrence import code_cooccurrence
 
     run_unit = content.unit if content.unit in ("sentence", "paragraph", "turn") else "turn"
