@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -16,8 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.error import YAMLError
 
 from ipl_coder.codebook.model import (
     UNITS,
@@ -30,6 +28,7 @@ from ipl_coder.codebook.model import (
     TermRule,
 )
 from ipl_coder.codebook.patterns import pattern_problem
+from ipl_coder.codebook.yaml_errors import Where, deepest_line, not_characters, position, yaml_problem
 from ipl_coder.errors import CodebookError, Problem, locate_byte
 from ipl_coder.transcripts.languages import language_code
 
@@ -52,7 +51,6 @@ PALETTE = (
     "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
     "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
 )  # fmt: skip
-Where = tuple[int, int]  # 0-based line and column, as ruamel gives them
 
 
 def load_codebook(path: Path) -> Codebook:
@@ -90,85 +88,18 @@ def parse_codebook_text(text: str, path: Path) -> Codebook:
     parser = _CodebookParser(path)
     try:
         root = yaml.load(text)
-        parser.problems += [Problem(path, line + 1, column + 1, message) for (line, column), message in _not_characters(root)]
+        parser.problems += [Problem(path, line + 1, column + 1, message) for (line, column), message in not_characters(root)]
         codebook = parser.parse(root, text)
     except YAMLError as error:
-        where, message = _yaml_problem(error, text)
+        where, message = yaml_problem(error, text)
         raise CodebookError([Problem(path, where[0] + 1, where[1] + 1, message)]) from None
     except RecursionError:
         message = "lists or mappings nested hundreds of levels deep, about here: a codebook needs only a few levels"
-        raise CodebookError([Problem(path, _deepest_line(text), 1, message)]) from None
+        raise CodebookError([Problem(path, deepest_line(text), 1, message)]) from None
     if parser.problems:
         raise CodebookError(sorted(parser.problems, key=lambda p: (p.line, p.column)))
     assert codebook is not None
     return codebook
-
-
-# What a YAML parser says it was inside of when the file ended or went wrong, and what closes it.
-_OPENERS = {
-    "while parsing a flow sequence": "]", "while parsing a flow mapping": "}", "while scanning a quoted scalar": "",
-}  # fmt: skip
-
-
-def _yaml_problem(error: YAMLError, text: str) -> tuple[Where, str]:
-    """Where a YAML error is, and what it is: an unclosed bracket or quote is reported where it opens."""
-    if isinstance(error, ReaderError):
-        before = text[: error.position]
-        where = (before.count("\n"), error.position - (before.rfind("\n") + 1))
-        character = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
-        return where, f"a control character (U+{character:04X}) YAML does not allow; delete it (it often comes from copying out of a PDF)"
-    if not isinstance(error, MarkedYAMLError):
-        return (0, 0), f"YAML syntax: {error}"
-    problem, context, mark, opened = error.problem, error.context, error.problem_mark, error.context_mark
-    closer = _OPENERS.get(str(context))
-    if closer is not None and opened is not None:
-        found = "the file ends first" if mark is None or mark.index >= len(text.rstrip()) else \
-            f"{problem} on line {mark.line + 1}, column {mark.column + 1}"  # fmt: skip
-        opener = text[opened.index] if opened.index < len(text) else "["
-        what = f"this '{opener}' is never closed with '{closer}'" if closer else f"this quote ({opener}) is never closed"
-        return (opened.line, opened.column), f"YAML syntax: {what}: {found}"
-    where = mark or opened
-    said = f"{context} {problem}" if context and problem and problem.startswith("but ") else problem or context
-    return ((where.line, where.column) if where else (0, 0)), f"YAML syntax: {said}"
-
-
-def _not_characters(node: Any, where: Where = (0, 0)) -> Iterator[tuple[Where, str]]:
-    """Text holding a lone surrogate, which only a '\\ud800' escape can write: no file or database can store it."""
-    if isinstance(node, str):
-        try:
-            node.encode("utf-8")
-        except UnicodeEncodeError as error:
-            yield where, f"'\\u{ord(node[error.start]):04x}' is not a character (half of a UTF-16 pair); write the character itself"
-    elif isinstance(node, CommentedMap):
-        for key, value in node.items():
-            yield from _not_characters(key, _position(node, key))
-            yield from _not_characters(value, _position(node, key, value=True))
-    elif isinstance(node, CommentedSeq):
-        for index, item in enumerate(node):
-            yield from _not_characters(item, _position(node, index))
-
-
-def _deepest_line(text: str) -> int:
-    """The 1-based line where brackets and indentation nest deepest: where to look for runaway nesting."""
-    depth, deepest, deepest_line = 0, -1, 1
-    for number, line in enumerate(text.splitlines(), start=1):
-        depth = max(depth + line.count("[") + line.count("{") - line.count("]") - line.count("}"), 0)
-        nesting = depth + (len(line) - len(line.lstrip(" -")))
-        if nesting > deepest:
-            deepest, deepest_line = nesting, number
-    return deepest_line
-
-
-def _position(container: Any, key: Any, *, value: bool = False) -> Where:
-    """Where ``container[key]`` sits in the file (the value's place if ``value``)."""
-    try:
-        if isinstance(container, CommentedMap):
-            return tuple(container.lc.value(key) if value else container.lc.key(key))
-        if isinstance(container, CommentedSeq):
-            return tuple(container.lc.item(key))
-    except (KeyError, IndexError, TypeError):
-        pass
-    return (container.lc.line, container.lc.col) if hasattr(container, "lc") else (0, 0)
 
 
 def _plain(value: Any) -> Any:
@@ -197,7 +128,7 @@ class _CodebookParser:
                 continue
             guess = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else f"; allowed: {', '.join(allowed)}"
-            self.problem(_position(mapping, key), f"unknown key '{key}' in {what}{hint}")
+            self.problem(position(mapping, key), f"unknown key '{key}' in {what}{hint}")
 
     def text(self, mapping: CommentedMap, key: str, what: str) -> str:
         value = mapping.get(key)
@@ -205,22 +136,22 @@ class _CodebookParser:
             return ""
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value).strip()
-        self.problem(_position(mapping, key, value=True), f"'{key}' of {what} must be text")
+        self.problem(position(mapping, key, value=True), f"'{key}' of {what} must be text")
         return ""
 
     def string_list(self, mapping: CommentedMap, key: str, what: str, *, item: str) -> tuple[str, ...]:
         value = mapping.get(key)
         if value is None:
             if key in mapping:
-                self.problem(_position(mapping, key), f"'{key}' of {what} is empty: give a list or remove it")
+                self.problem(position(mapping, key), f"'{key}' of {what} is empty: give a list or remove it")
             return ()
         if isinstance(value, str):
             value = [value]
-            items_at = [_position(mapping, key, value=True)]
+            items_at = [position(mapping, key, value=True)]
         elif isinstance(value, CommentedSeq):
-            items_at = [_position(value, index) for index in range(len(value))]
+            items_at = [position(value, index) for index in range(len(value))]
         else:
-            self.problem(_position(mapping, key, value=True), f"'{key}' of {what} must be a list of {item}s")
+            self.problem(position(mapping, key, value=True), f"'{key}' of {what} must be a list of {item}s")
             return ()
         strings: list[str] = []
         for entry, where in zip(value, items_at, strict=True):
@@ -245,12 +176,12 @@ class _CodebookParser:
         written = self.text(root, "language", "the codebook") or "en"
         language = language_code(written)
         if language is None:
-            self.problem(_position(root, "language", value=True), f"language '{written}' is not a code like 'en' or 'nb'")
+            self.problem(position(root, "language", value=True), f"language '{written}' is not a code like 'en' or 'nb'")
         self.language = language = language or "en"
         default_unit, default_speakers = self.defaults(root)
         codes = root.get("codes")
         if not isinstance(codes, CommentedSeq) or not codes:
-            where = _position(root, "codes") if "codes" in root else (0, 0)
+            where = position(root, "codes") if "codes" in root else (0, 0)
             self.problem(where, "the codebook needs a non-empty 'codes:' list")
         else:
             self.parse_code_list(codes, parent_id=None)
@@ -273,7 +204,7 @@ class _CodebookParser:
         defaults = root.get("defaults")
         what = "the codebook's defaults"
         if not isinstance(defaults, CommentedMap):
-            self.problem(_position(root, "defaults", value=True), "'defaults' is a mapping with 'unit:' and/or 'speakers:'")
+            self.problem(position(root, "defaults", value=True), "'defaults' is a mapping with 'unit:' and/or 'speakers:'")
             return None, None
         self.check_keys(defaults, DEFAULT_KEYS, what)
         return self.unit(defaults, what), self.string_list(defaults, "speakers", what, item="speaker") or None
@@ -282,7 +213,7 @@ class _CodebookParser:
         code_ids = []
         for index, entry in enumerate(codes):
             if not isinstance(entry, CommentedMap):
-                self.problem(_position(codes, index), "each code is a mapping that starts with 'id:'")
+                self.problem(position(codes, index), "each code is a mapping that starts with 'id:'")
                 continue
             code_id = self.parse_code(entry, parent_id)
             if code_id:
@@ -300,7 +231,7 @@ class _CodebookParser:
             if isinstance(entry["codes"], CommentedSeq):
                 child_ids = self.parse_code_list(entry["codes"], parent_id=code_id)
             else:
-                self.problem(_position(entry, "codes", value=True), f"'codes' of {what} must be a list of sub-codes")
+                self.problem(position(entry, "codes", value=True), f"'codes' of {what} must be a list of sub-codes")
         rules = self.rules_by_language(entry, code_id or "?", what)
         for language, examples in self.examples(entry, what).items():
             base = rules.get(language, Rules())
@@ -321,14 +252,14 @@ class _CodebookParser:
             speakers=self.string_list(entry, "speakers", what, item="speaker") or None,
             child_ids=tuple(child_ids),
             translations=rules,
-            line=_position(entry, "id")[0] + 1 if "id" in entry else entry.lc.line + 1,
+            line=position(entry, "id")[0] + 1 if "id" in entry else entry.lc.line + 1,
         )
         self.codes[slot] = code
         return code_id
 
     def code_id(self, entry: CommentedMap) -> str | None:
         value = entry.get("id")
-        where = _position(entry, "id", value=True) if "id" in entry else (entry.lc.line, entry.lc.col)
+        where = position(entry, "id", value=True) if "id" in entry else (entry.lc.line, entry.lc.col)
         if value is None:
             self.problem(where, "a code needs an 'id' (a short stable name such as 'broker')")
             return None
@@ -346,10 +277,10 @@ class _CodebookParser:
             return PALETTE[len(self.first_seen) % len(PALETTE)]
         value = entry.get("color")
         if value is None:
-            self.problem(_position(entry, "color"), f"colour of {what} is empty: in YAML '#' starts a comment, so quote it: color: \"#4E79A7\"")
+            self.problem(position(entry, "color"), f"colour of {what} is empty: in YAML '#' starts a comment, so quote it: color: \"#4E79A7\"")
             return PALETTE[0]
         if not isinstance(value, str) or not COLOR.match(value):
-            self.problem(_position(entry, "color", value=True), f"colour '{value}' of {what} is not #RRGGBB (e.g. \"#4E79A7\")")
+            self.problem(position(entry, "color", value=True), f"colour '{value}' of {what} is not #RRGGBB (e.g. \"#4E79A7\")")
             return PALETTE[0]
         return value.upper()
 
@@ -358,7 +289,7 @@ class _CodebookParser:
         if value is None:
             return None
         if value not in UNITS:
-            self.problem(_position(entry, "unit", value=True), f"unit '{value}' of {what} is not one of: {', '.join(UNITS)}")
+            self.problem(position(entry, "unit", value=True), f"unit '{value}' of {what} is not one of: {', '.join(UNITS)}")
             return None
         return str(value)
 
@@ -368,7 +299,7 @@ class _CodebookParser:
         if examples is None:
             return {}
         if not isinstance(examples, CommentedMap):
-            self.problem(_position(entry, "examples", value=True), f"'examples' of {what} needs 'match:' and 'no_match:' lists")
+            self.problem(position(entry, "examples", value=True), f"'examples' of {what} needs 'match:' and 'no_match:' lists")
             return {}
         self.check_keys(examples, EXAMPLE_KEYS, f"the examples of {what}")
         by_language: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -380,7 +311,7 @@ class _CodebookParser:
                 for written in value:
                     language = language_code(str(written))
                     if language is None:
-                        self.problem(_position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
+                        self.problem(position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
                     else:
                         places.append((value, written, language))
             for mapping, list_key, language in places:
@@ -400,7 +331,7 @@ class _CodebookParser:
             for written in value:
                 language = language_code(str(written))
                 if language is None:
-                    self.problem(_position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
+                    self.problem(position(value, written), f"'{written}' in '{key}' of {what} is not a language code such as en or nb")
                     continue
                 places.setdefault(language, {})[key] = _RuleListPlace(value, written, key)
         return {
@@ -436,12 +367,12 @@ class _CodebookParser:
         if value is None:
             return []
         if not isinstance(value, CommentedSeq):
-            self.problem(_position(place.mapping, place.key, value=True), f"'{place.rule_key}' of {what} must be a list")
+            self.problem(position(place.mapping, place.key, value=True), f"'{place.rule_key}' of {what} must be a list")
             return []
         base_id, _, language = code_id.partition("@")
         rules = []
         for index, item in enumerate(value):
-            where = _position(value, index)
+            where = position(value, index)
             own_id = item.get("id") if isinstance(item, CommentedMap) else None
             kind = RULE_KINDS[place.rule_key]
             rule_id = f"{base_id}:{own_id}" if own_id else f"{base_id}:{kind}-{index + 1}"
@@ -462,7 +393,7 @@ class _CodebookParser:
             if "pattern" not in item:
                 self.problem(where, f"{what} needs a 'pattern:' list of token specs")
                 return None
-            where, item = _position(item, "pattern", value=True), item["pattern"]
+            where, item = position(item, "pattern", value=True), item["pattern"]
         pattern = _plain(item)
         message = pattern_problem(pattern)
         if message:
@@ -489,9 +420,9 @@ class _CodebookParser:
             return tuple((term,) for term in self.string_list(item, "all", what, item="term"))
         groups: list[tuple[str, ...]] = []
         for index, entry in enumerate(value):
-            where = _position(value, index)
+            where = position(value, index)
             entries = entry if isinstance(entry, CommentedSeq) else [entry]
-            places = [_position(entry, number) for number in range(len(entry))] if isinstance(entry, CommentedSeq) else [where]
+            places = [position(entry, number) for number in range(len(entry))] if isinstance(entry, CommentedSeq) else [where]
             group = tuple(term for entry_term, at in zip(entries, places, strict=True)
                           if (term := self.term(entry_term, at, f"'all' of {what}")) is not None)  # fmt: skip
             if group:
@@ -521,7 +452,7 @@ class _CodebookParser:
         near_terms = self.string_list(item, "with", what, item="term")
         within = item.get("within", 5)
         if not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 100:
-            self.problem(_position(item, "within", value=True), f"'within' of {what} must be a whole number of tokens from 1 to 100")
+            self.problem(position(item, "within", value=True), f"'within' of {what} must be a whole number of tokens from 1 to 100")
             return None
         if not terms or not near_terms:
             self.problem(where, f"{what} needs both 'terms' and 'with' lists")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ipl_coder.errors import InputError
 from ipl_coder.files import atomic_file, spreadsheet_safe
+from ipl_coder.review.agreement import harmonic_mean
 from ipl_coder.review.units import COMPARISON_UNITS, TranscriptUnits, participant_units
 from ipl_coder.store import WITHDRAWN, CodeRow, ProjectStore, SegmentRow
 
@@ -50,10 +51,7 @@ class CellFigures:
 
     @property
     def f1(self) -> float | None:
-        precision, recall = self.precision, self.recall
-        if precision is None or recall is None or precision + recall == 0:
-            return None
-        return 2 * precision * recall / (precision + recall)
+        return harmonic_mean(self.precision, self.recall)
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,7 @@ class MachineFigures:
 
     @property
     def f1(self) -> float | None:
-        precision, recall = self.precision, self.recall
-        if precision is None or recall is None or precision + recall == 0:
-            return None
-        return 2 * precision * recall / (precision + recall)
+        return harmonic_mean(self.precision, self.recall)
 
 
 @dataclass(frozen=True)
@@ -99,6 +96,13 @@ class AgreementResult:
     transcripts_compared: int
     units_compared: int  # sentences or segments
     notes: list[str]
+
+
+def harmonic_mean(precision: float | None, recall: float | None) -> float | None:
+    """F1; None where either figure is undefined or both are 0."""
+    if precision is None or recall is None or precision + recall == 0:
+        return None
+    return 2 * precision * recall / (precision + recall)
 
 
 def cohen_kappa(first: Sequence[int], second: Sequence[int]) -> float | None:
