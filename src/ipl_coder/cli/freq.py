@@ -59,7 +59,7 @@ def freq_command(
     ] = None,
     status: Annotated[
         Optional[list[Status]],
-        typer.Option(metavar="STATUS", help="Count segments with this status; repeat for several. [default: pending and accepted]",
+        typer.Option(metavar="STATUS", help="Count segments with this status; repeat for several. \\[default: pending and accepted]",
                      show_default=False),
     ] = None,
     as_json: JsonOption = False,

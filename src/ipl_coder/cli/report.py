@@ -19,7 +19,8 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE.html", help="The page to write.", show_default=False)],
     status: Annotated[
         Optional[list[Status]],
-        typer.Option(help="Which segments the codes, transcripts and charts show; repeat for several. "
+        typer.Option(metavar="STATUS", help="Which segments the codes, transcripts and charts show (pending, accepted, "
+                     "rejected or recoded); repeat for several. "
                      "\\[default: the statuses the project's exports count, pending and accepted unless 'code --status' chose]",
                      show_default=False),
     ] = None,
