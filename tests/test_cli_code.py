@@ -46,12 +46,12 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
-    assert sorted(path.name for path in sample_project.iterdir()) == sorted(["project.sqlite", "project.lock", *EXPORTS])
+    assert sorted(path.name for path in sample_project.iterdir()) == sorted(["project.sqlite", "project.lock", "cache", *EXPORTS])
     # The project holds whole interviews: its folder and files are the owner's only (under the usual umask 022).
     assert sample_project.stat().st_mode & 0o777 == 0o700
-    assert {path.name: path.stat().st_mode & 0o777 for path in sample_project.iterdir()} == dict.fromkeys(
-        ["project.sqlite", "project.lock", *EXPORTS], 0o600
-    )
+    assert {path.name: path.stat().st_mode & 0o777 for path in sample_project.iterdir()} == {
+        **dict.fromkeys(["project.sqlite", "project.lock", *EXPORTS], 0o600), "cache": 0o700}
+    assert {path.stat().st_mode & 0o777 for path in (sample_project / "cache").rglob("*")} == {0o700, 0o600}
     rows = read_csv(sample_project / "segments.csv")
     assert list(rows[0]) == ["segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end",
                              "code", "label", "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder",

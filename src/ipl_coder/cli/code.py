@@ -102,6 +102,11 @@ def code_command(
             help="Worker processes for coding; 0 uses one per processor core, 1 codes in this process only.",
         ),
     ] = 0,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", metavar="", help="Tokenise and lemmatise every transcript afresh, and write no cache "
+                     "(what is in PROJECT/cache stays as it is)."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print nothing but errors.")] = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
@@ -127,6 +132,8 @@ def code_command(
     • [bold]segments.jsonl[/]  the same keys and values, one JSON object per line, with JSON types
 
     • [bold]frequencies.csv[/] per code: parent, level, segments, transcripts, a column per transcript (a parent counts its sub-codes: sum level 0)
+
+    • [bold]cache/[/]          words, sentences and lemmas of each transcript, so a run after a codebook edit only matches rules; safe to delete
 
     docs/exports.md describes every column.
 
@@ -154,7 +161,7 @@ def code_command(
 
     options = CodeOptions(
         unit=unit.value if unit else None, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants,
-        follow_links=follow_links,
+        follow_links=follow_links, cache=not no_cache,
         statuses=tuple(item.value for item in status) if status else COUNTED_STATUSES,
     )
     show_progress = not quiet and not as_json
@@ -219,3 +226,10 @@ def _print_summary(result: CodeRunResult) -> None:
     statuses = " and ".join(result.counted_statuses)
     console.print(f"Counts include {statuses} segments. Project: {escape(str(result.project_dir))}")
     console.print("Files: " + ", ".join(path.name for path in result.exports))
+    if result.cache:
+        console.print(f"Cache: {result.cache.reused} of {count(len(result.coded), 'transcript')} reused, "
+                      f"{_size(result.cache.size_bytes)} in {escape(str(result.cache.folder))} (safe to delete)")  # fmt: skip
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / 1_000_000:.1f} MB" if size_bytes >= 100_000 else f"{size_bytes / 1000:.0f} kB"

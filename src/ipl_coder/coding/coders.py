@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import (
@@ -22,6 +23,7 @@ from ipl_coder.codebook.model import (
     Codebook,
     NearRule,
 )
+from ipl_coder.coding.doc_cache import PieceDocs
 from ipl_coder.coding.pipeline import (
     ALL,
     ANY,
@@ -153,11 +155,25 @@ def pieces(turn: Turn, text: str, longest: int = MAX_PIECE) -> list[Turn]:
     return [*result, replace(turn, start_char=start)]
 
 
-class TranscriptCoder:
-    """Codes transcripts with one pipeline and codebook; reusable across transcripts."""
+class CodedSegments(list[Segment]):
+    """A transcript's segments, and whether its Docs came from the cache.
 
-    def __init__(self, nlp: Language, codebook: Codebook, run_unit: str | None = None) -> None:
+    A list, so the worker processes (which return segments) carry it back unchanged;
+    the flag travels with it when pickled.
+    """
+
+    from_cache: bool = False
+
+
+class TranscriptCoder:
+    """Codes transcripts with one pipeline and codebook; reusable across transcripts.
+
+    ``docs`` gives the processed turns: the plain pipeline unless a cache is wanted (see doc_cache.py).
+    """
+
+    def __init__(self, nlp: Language, codebook: Codebook, run_unit: str | None = None, docs: PieceDocs | None = None) -> None:
         self.nlp = nlp
+        self.docs = docs or PieceDocs(nlp)
         run_unit = codebook.run_unit(run_unit)
         self.codes = {code.code_id: code for code in codebook.codes if code.has_rules}
         self.units = {code_id: codebook.effective_unit(code, run_unit) for code_id, code in self.codes.items()}
@@ -174,18 +190,20 @@ class TranscriptCoder:
                 return True
         return False
 
-    def code(self, transcript: Transcript) -> list[Segment]:
+    def code(self, transcript: Transcript) -> CodedSegments:
         layout = UnitLayout(transcript)
         turns = [piece for turn in transcript.turns if any(self.applies(code_id, turn) for code_id in self.codes)
                  for piece in pieces(turn, transcript.text)]  # fmt: skip
         evidence: list[Evidence] = []
         boolean_hits: dict[tuple[str, tuple[int, ...]], list[tuple[str, int, Span, Turn]]] = defaultdict(list)
-        docs = self.nlp.pipe(((transcript.turn_text(turn), turn) for turn in turns), as_tuples=True)
-        for doc, turn in docs:
+        docs = self.docs.docs(transcript.content_hash, [transcript.turn_text(turn) for turn in turns])
+        for doc, turn in zip(docs, turns, strict=True):
             sentence_starts = layout.add_sentences(turn, doc)
             evidence += self._turn_evidence(doc, turn, sentence_starts, layout, boolean_hits)
         evidence += self._boolean_evidence(boolean_hits)
-        return self._segments(transcript, evidence, layout)
+        segments = CodedSegments(self._segments(transcript, evidence, layout))
+        segments.from_cache = self.docs.reused
+        return segments
 
     def _turn_evidence(self, doc: Doc, turn: Turn, sentence_starts: list[int], layout: UnitLayout,
                        boolean_hits: dict) -> list[Evidence]:  # fmt: skip
@@ -320,11 +338,13 @@ class LanguageCoders:
     before anything is written, and so forked workers share it.
     """
 
-    def __init__(self, codebook: Codebook, run_unit: str | None = None, model: str | None = None) -> None:
+    def __init__(self, codebook: Codebook, run_unit: str | None = None, model: str | None = None,
+                 cache: Path | None = None) -> None:  # fmt: skip
         from ipl_coder.coding.pipeline import build_pipeline
 
         self.codebook = codebook
         self.run_unit = run_unit
+        self.cache = cache  # the folder of processed Docs; None codes everything afresh
         self.coders: dict[str, TranscriptCoder] = {}
         self.pipelines: dict[str, PipelineInfo] = {}
         self.model_language: str | None = None
@@ -342,10 +362,11 @@ class LanguageCoders:
         return self.coders[language]
 
     def _keep(self, nlp: Language, info: PipelineInfo) -> None:
-        self.coders[info.language] = TranscriptCoder(nlp, self.codebook.in_language(info.language), self.run_unit)
+        docs = PieceDocs(nlp, info, self.cache)
+        self.coders[info.language] = TranscriptCoder(nlp, self.codebook.in_language(info.language), self.run_unit, docs)
         self.pipelines[info.language] = info
 
-    def code(self, transcript: Transcript) -> list[Segment]:
+    def code(self, transcript: Transcript) -> CodedSegments:
         return self.coder(transcript.language or self.codebook.language).code(transcript)
 
     def pipeline_name(self, language: str) -> str:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 SPANS_KEY = "ipl_hits"
 LEMMATIZER = "ipl_lemmatizer"
 SENTENCE_FIX = "ipl_sentence_openers"
+LEMMA_RULES, LOWER_RULES = "ipl_lemma_rules", "ipl_lower_rules"
+RULE_COMPONENTS = (LEMMA_RULES, LOWER_RULES)  # what the codebook adds; the rest decides tokens (see doc_cache.py)
 OPENERS = frozenset("([{\"“‘«")
 # Slots: what a matched span contributes to its rule.
 TERM, PATTERN, ALL, ANY, NONE, NEAR_A, NEAR_B, EXCLUDE = (
@@ -181,8 +183,8 @@ def add_codebook_rules(nlp: Language, codebook: Codebook) -> None:
     # The lower-case ruler goes first so its patterns are plain tokens (spaCy warns
     # when they carry lemmas); a ruler with no patterns would only make spaCy warn.
     for name, attr, patterns, first in (
-        ("ipl_lemma_rules", "LEMMA", lemma_patterns, False),
-        ("ipl_lower_rules", "LOWER", lower_patterns, True),
+        (LEMMA_RULES, "LEMMA", lemma_patterns, False),
+        (LOWER_RULES, "LOWER", lower_patterns, True),
     ):
         if patterns:
             config = {"spans_key": SPANS_KEY, "phrase_matcher_attr": attr, "overwrite": False, "validate": True}

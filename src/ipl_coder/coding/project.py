@@ -16,6 +16,8 @@ from typing import Any
 from ipl_coder import __version__
 from ipl_coder.codebook.model import UNITS, Codebook
 from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.coding.coders import CodedSegments
+from ipl_coder.coding.doc_cache import DOCS_FOLDER, cache_folder, prune, run_started
 from ipl_coder.coding.exports import write_project_exports
 from ipl_coder.coding.frequencies import CodeFrequency
 from ipl_coder.coding.parallel import code_in_parallel
@@ -49,6 +51,7 @@ class CodeOptions:
     participants: Path | None = None  # a CSV or XLSX register of who is in each transcript
     statuses: tuple[str, ...] = COUNTED_STATUSES  # which segments the exports count
     follow_links: bool = False  # read links in a folder that point outside it
+    cache: bool = True  # reuse and keep the processed transcripts in PROJECT/cache (see doc_cache.py)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,13 @@ class CodedTranscript:
 
 
 @dataclass(frozen=True)
+class CacheReport:
+    folder: Path
+    reused: int  # coded transcripts whose processed Docs came from the cache
+    size_bytes: int  # of the whole cache folder, after old entries were removed
+
+
+@dataclass(frozen=True)
 class CodeRunResult:
     project_dir: Path
     run_id: int
@@ -85,6 +95,7 @@ class CodeRunResult:
     seconds: float
     counted_statuses: tuple[str, ...] = COUNTED_STATUSES
     notes: tuple[str, ...] = ()  # about the run as a whole, such as participants-file mismatches
+    cache: CacheReport | None = None  # None: --no-cache
 
     @property
     def words(self) -> int:
@@ -115,7 +126,9 @@ class CodeRunResult:
             "counted_statuses": list(self.counted_statuses),
             "exports": [str(path) for path in self.exports],
             "notes": list(self.notes),
-        }
+            "cache": None if self.cache is None else
+            {"folder": str(self.cache.folder), "reused": self.cache.reused, "bytes": self.cache.size_bytes},
+        }  # fmt: skip
 
 
 def code_transcripts(
@@ -142,7 +155,8 @@ def code_transcripts(
     if not files:
         raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")
     new_register = load_participants(options.participants) if options.participants else None
-    coders = LanguageCoders(codebook, unit, options.model)  # before the store: a bad --model leaves nothing
+    cache_dir = cache_folder(project_dir) / DOCS_FOLDER if options.cache else None
+    coders = LanguageCoders(codebook, unit, options.model, cache_dir)  # before the store: a bad --model leaves nothing
     pipeline = coders.pipelines[coders.model_language or codebook.language]
     with ProjectStore.open(project_dir, create=True, lock="exclusive") as store:
         if new_register:
@@ -158,6 +172,7 @@ def code_transcripts(
         )  # fmt: skip
         coded: list[CodedTranscript] = []
         skipped: list[SkippedFile] = []
+        cache_started, reused = run_started(project_dir) if options.cache else None, 0
         read = (_read(transcript_file, options.interviewer_labels, codebook, register) for transcript_file in files)
         for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coders, options.jobs, len(files))):
             if progress:
@@ -169,6 +184,7 @@ def code_transcripts(
             except TranscriptError as error:
                 skipped.append(SkippedFile(transcript_file.path, error.reason))
                 continue
+            reused += isinstance(segments, CodedSegments) and segments.from_cache
             coded.append(CodedTranscript(
                 transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
                 len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
@@ -181,12 +197,14 @@ def code_transcripts(
                          segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
         notes = register_mismatches(new_register, [row.name for row in store.transcripts()]) if new_register else []
         exports = write_project_exports(store, project_dir, options.statuses)
+        # Workers have all finished: every entry this run used is touched or new.
+        cache = CacheReport(cache_folder(project_dir), reused, prune(project_dir, cache_started)) if options.cache else None
     return CodeRunResult(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
         pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
         or pipeline.name, unit=unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
         exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses,
-        notes=(*notes, *exports.notes),
+        notes=(*notes, *exports.notes), cache=cache,
     )  # fmt: skip
 
 

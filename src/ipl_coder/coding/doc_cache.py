@@ -1,0 +1,170 @@
+"""A cache of processed transcript pieces, so re-coding after a codebook edit skips tokenising and lemmatising.
+
+Most of a run's time goes on what the codebook does not change: the tokenizer,
+sentences and lemmas. The Docs a pipeline makes of a transcript's pieces (the
+turns it codes, see ``coders.pieces``) are kept in ``PROJECT/cache/docs/`` as
+one spaCy ``DocBin`` file per transcript, named by the hash of the transcript's
+text and of the pipeline key: everything that could change a token. A run that
+finds the file with exactly the pieces it needs, in order, runs only the
+codebook's span rulers on them; otherwise the whole pipeline runs and the file
+is (re)written. The rulers always run afresh, so a cached run finds what a
+fresh one finds.
+
+A file that cannot be read is coded afresh and replaced; one that cannot be
+written is skipped: the cache only ever saves time, so deleting it is safe.
+Entries no transcript of a run used are removed when the run ends (see
+``prune``), so the folder holds one entry per transcript last coded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterator, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ipl_coder.coding.pipeline import RULE_COMPONENTS, PipelineInfo
+from ipl_coder.errors import ProjectError
+from ipl_coder.files import atomic_path, remove_leftovers
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+# Bump whenever ipl-coder's own token components (keep_openers_with_next_sentence,
+# SimplemmaLemmatizer, the sentencizer's set-up in build_pipeline) or this file's
+# layout change: every older entry then misses, and is replaced.
+CACHE_FORMAT = 1
+CACHE_FOLDER = "cache"  # in the project folder; holds nothing else than this cache
+DOCS_FOLDER = "docs"
+SUFFIX = ".spacy"
+
+
+def cache_folder(project_dir: Path) -> Path:
+    return project_dir / CACHE_FOLDER
+
+
+def pipeline_key(nlp: Language, info: PipelineInfo) -> str:
+    """A short hash of everything but the text that decides a piece's tokens, sentences and lemmas."""
+    try:
+        lemmas = version("simplemma")
+    except PackageNotFoundError:
+        lemmas = "?"
+    parts = {
+        "format": CACHE_FORMAT, "pipeline": info.name, "spacy": info.spacy_version, "language": info.language,
+        "simplemma": lemmas, "components": [name for name in nlp.pipe_names if name not in RULE_COMPONENTS],
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+class PieceDocs:
+    """The coded Docs of a transcript's pieces: from the cache if it holds exactly these texts, else from the pipeline.
+
+    Without a folder it is the plain pipeline, as before there was a cache.
+    """
+
+    def __init__(self, nlp: Language, info: PipelineInfo | None = None, folder: Path | None = None) -> None:
+        self.nlp = nlp
+        self.folder = folder if info is not None else None
+        self.key = pipeline_key(nlp, info) if info is not None else ""
+        self.rules = [(name, component) for name, component in nlp.pipeline if name in RULE_COMPONENTS]
+        self.reused = False  # whether the last call's Docs came from the cache
+
+    def docs(self, content_hash: str, texts: Sequence[str]) -> Iterator[Doc]:
+        """Every text's Doc, in order, with the codebook's matches in ``doc.spans``."""
+        self.reused = False
+        if self.folder is None:
+            return self.nlp.pipe(texts)
+        path = self.folder / f"{hashlib.sha256(f'{content_hash}|{self.key}'.encode()).hexdigest()[:32]}{SUFFIX}"
+        cached = self._load(path, texts)
+        if cached is not None:
+            self.reused = True
+            _touch(path)  # marks it used by this run, for prune
+            return (self._match(doc) for doc in cached)
+        return self._fresh(path, texts)
+
+    def _match(self, doc: Doc) -> Doc:
+        for _name, component in self.rules:
+            doc = component(doc)
+        return doc
+
+    def _fresh(self, path: Path, texts: Sequence[str]) -> Iterator[Doc]:
+        from spacy.tokens import DocBin
+
+        # The token attributes the rulers and coders read (ORTH, LEMMA, NORM, SENT_START, ...; LOWER comes from
+        # ORTH), and a model's tags and parse, which token patterns may use. Saved before the rulers run, so
+        # the file holds no codebook's matches.
+        entry = DocBin(store_user_data=False)
+        for doc in self.nlp.pipe(texts, disable=[name for name, _ in self.rules]):
+            entry.add(doc)
+            yield self._match(doc)
+        _save(path, entry.to_bytes())
+
+    def _load(self, path: Path, texts: Sequence[str]) -> list[Doc] | None:
+        """The entry's Docs if it holds exactly ``texts``; None for a missing, stale or unreadable file."""
+        from spacy.tokens import DocBin
+
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            docs = list(DocBin().from_bytes(data).get_docs(self.nlp.vocab))
+        except Exception:  # noqa: BLE001 - a damaged file fails in msgpack, zlib or spaCy, in many ways: code afresh
+            return None
+        if len(docs) != len(texts) or any(doc.text != text for doc, text in zip(docs, texts, strict=True)):
+            return None  # other turns are coded now (a codebook's 'speakers', --interviewer): code afresh
+        return docs
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # not ours to touch: it is only pruned a run early
+
+
+def _save(path: Path, data: bytes) -> None:
+    """Write the entry atomically; a cache that cannot be written only costs time, so failing is silent."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as temporary:
+            temporary.write_bytes(data)
+    except (OSError, ProjectError):
+        pass
+
+
+def run_started(project_dir: Path) -> float | None:
+    """The time a run starts, by the cache folder's own clock (a network drive's may differ from ours)."""
+    folder = cache_folder(project_dir) / DOCS_FOLDER
+    try:
+        # It holds the interviews' words: as private as the project folder, or as open as a team made it.
+        mode = stat.S_IMODE(project_dir.stat().st_mode)
+        for level in (folder.parent, folder):
+            level.mkdir(mode=mode, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".started.") as marker:
+            return os.stat(marker.name).st_mtime
+    except OSError:
+        return None
+
+
+def prune(project_dir: Path, started: float | None) -> int:
+    """Remove entries this run neither wrote nor reused (older than ``started``); the cache's size in bytes after."""
+    docs = cache_folder(project_dir) / DOCS_FOLDER
+    remove_leftovers(docs, ["*"])  # half-written entries of a killed run: ".<name>.<random>.spacy"
+    size = 0
+    for entry in docs.glob(f"*{SUFFIX}"):
+        try:
+            status = entry.stat()
+            if started is not None and status.st_mtime < started:
+                entry.unlink()
+                continue
+            size += status.st_size
+        except OSError:
+            continue
+    return size

@@ -1,0 +1,154 @@
+"""The cache of processed transcripts: a cached run codes exactly what a fresh one does, and stale entries never count."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from conftest import IPL_CODEBOOK, SAMPLES, run_cli
+from ipl_coder.coding.doc_cache import CACHE_FOLDER, DOCS_FOLDER, SUFFIX
+from ipl_coder.store import ProjectStore
+from ipl_coder.transcripts.reader import find_transcripts
+
+SAMPLE_FILES = [found.path for found in find_transcripts([SAMPLES])]
+SAMPLE_COUNT = len(SAMPLE_FILES)
+
+
+def code(corpus: Path, project: Path, *options: str | Path, codebook: Path = IPL_CODEBOOK) -> dict[str, Any]:
+    exit_code, stdout, stderr = run_cli("code", corpus, "-c", codebook, "-p", project, "--json", "--jobs", "1", *options)
+    assert exit_code == 0, stderr
+    result: dict[str, Any] = json.loads(stdout)
+    return result
+
+
+def segments(project: Path, transcript: str | None = None) -> list[tuple[object, ...]]:
+    """Every field the rules decide, per segment."""
+    with ProjectStore.open(project) as store:
+        return [(row.segment_id, row.transcript, row.code_id, row.start_char, row.end_char, row.speaker, row.turn_number,
+                 row.unit, row.text, row.matched, row.rules, row.status)
+                for row in store.segments(transcript=transcript)]  # fmt: skip
+
+
+def entries(project: Path) -> list[Path]:
+    return sorted((project / CACHE_FOLDER / DOCS_FOLDER).glob(f"*{SUFFIX}"))
+
+
+def test_a_second_run_reuses_every_transcript_and_codes_the_same(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    first = code(SAMPLES, project)
+    assert first["cache"]["reused"] == 0 and len(entries(project)) == SAMPLE_COUNT
+    csv, stored = (project / "segments.csv").read_bytes(), segments(project)
+    second = code(SAMPLES, project)
+    assert second["cache"]["reused"] == SAMPLE_COUNT == second["transcripts_coded"]
+    assert second["cache"]["bytes"] == sum(entry.stat().st_size for entry in entries(project)) > 0
+    assert (project / "segments.csv").read_bytes() == csv
+    assert segments(project) == stored and len(stored) > 100
+
+
+def test_after_a_codebook_edit_the_warm_cache_codes_what_a_fresh_run_does(tmp_path: Path) -> None:
+    edited = Path(shutil.copy(IPL_CODEBOOK, tmp_path / "edited.yaml"))
+    exit_code, _, stderr = run_cli("codebook", "add-term", edited, "broker", "colleague", "the team")
+    assert exit_code == 0, stderr
+    warm, fresh = tmp_path / "warm", tmp_path / "fresh"
+    code(SAMPLES, warm)
+    before = segments(warm)
+    result = code(SAMPLES, warm, codebook=edited)
+    assert result["cache"]["reused"] == SAMPLE_COUNT
+    code(SAMPLES, fresh, "--no-cache", codebook=edited)
+    after = segments(warm)
+    assert after == segments(fresh)
+    assert len(after) > len(before)  # the new terms found something: the rules really ran on cached Docs
+    assert any("colleague" in [word.lower() for word in row[9]] for row in after)  # type: ignore[union-attr]
+
+
+def test_an_edited_transcript_is_coded_afresh_and_its_old_entry_removed(tmp_path: Path) -> None:
+    corpus = Path(shutil.copytree(SAMPLES, tmp_path / "corpus"))
+    project, fresh = tmp_path / "project", tmp_path / "fresh"
+    code(corpus, project)
+    old_entries = entries(project)
+    path = corpus / "CA-PSW-01.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nP1: As a broker between the team and the patients I crossed boundaries.\n",
+                    encoding="utf-8")  # fmt: skip
+    result = code(corpus, project)
+    assert result["cache"]["reused"] == SAMPLE_COUNT - 1
+    new_entries = entries(project)
+    assert len(new_entries) == SAMPLE_COUNT and len(set(old_entries) - set(new_entries)) == 1  # the stale one is gone
+    code(corpus, fresh, "--no-cache")
+    assert segments(project, "CA-PSW-01") == segments(fresh, "CA-PSW-01")
+    assert segments(project) == segments(fresh)
+
+
+def test_a_corrupt_cache_file_is_coded_afresh_and_replaced(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    code(SAMPLES, project)
+    stored = segments(project)
+    damaged = entries(project)
+    damaged[0].write_bytes(b"not a DocBin at all")
+    damaged[1].write_bytes(damaged[1].read_bytes()[:100])  # a half file, as a crash before atomic writes would leave
+    damaged[2].write_bytes(b"")
+    result = code(SAMPLES, project)
+    assert result["cache"]["reused"] == SAMPLE_COUNT - 3
+    assert segments(project) == stored
+    assert code(SAMPLES, project)["cache"]["reused"] == SAMPLE_COUNT  # replaced with good entries
+
+
+def test_no_cache_writes_none_and_leaves_an_existing_one_alone(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    result = code(SAMPLES, project, "--no-cache")
+    assert result["cache"] is None and not (project / CACHE_FOLDER).exists()
+    code(SAMPLES, project)
+    kept = {entry: entry.stat().st_mtime_ns for entry in entries(project)}
+    code(SAMPLES, project, "--no-cache")
+    assert {entry: entry.stat().st_mtime_ns for entry in entries(project)} == kept
+
+
+def test_deleting_the_cache_is_safe(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    code(SAMPLES, project)
+    stored = segments(project)
+    shutil.rmtree(project / CACHE_FOLDER)
+    assert code(SAMPLES, project)["cache"]["reused"] == 0
+    assert segments(project) == stored
+
+
+def test_another_pipeline_does_not_reuse_the_default_pipelines_entries(tmp_path: Path) -> None:
+    import spacy
+
+    pipeline = tmp_path / "my_pipeline"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.to_disk(pipeline)
+    project, transcript = tmp_path / "project", SAMPLES / "CA-PSW-01.txt"
+    code(transcript, project)
+    assert code(transcript, project, "--model", pipeline)["cache"]["reused"] == 0
+    assert code(transcript, project, "--model", pipeline)["cache"]["reused"] == 1
+    assert len(entries(project)) == 1  # the default pipeline's entry went: this run did not use it
+
+
+def test_the_cache_works_in_worker_processes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for copy in range(2):  # 18 transcripts: enough for two workers
+        for sample in SAMPLE_FILES:
+            text = sample.read_text(encoding="utf-8")
+            (corpus / f"{sample.stem}-{copy}{sample.suffix}").write_text(text + ("\n" * copy), encoding="utf-8")
+    parallel, single = tmp_path / "parallel", tmp_path / "single"
+    cold = code(corpus, parallel, "--jobs", "2")
+    assert cold["cache"]["reused"] == 0 and len(entries(parallel)) == 2 * SAMPLE_COUNT
+    warm = code(corpus, parallel, "--jobs", "2")
+    assert warm["cache"]["reused"] == 2 * SAMPLE_COUNT
+    code(corpus, single, "--no-cache")
+    assert segments(parallel) == segments(single)
+
+
+def test_the_summary_reports_the_cache(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "1")
+    exit_code, stdout, stderr = run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "--jobs", "1")
+    assert exit_code == 0, stderr
+    assert f"Cache: {SAMPLE_COUNT} of {SAMPLE_COUNT} transcripts reused, " in stdout
+    assert f"in {project / CACHE_FOLDER} (safe to delete)" in stdout
+    exit_code, stdout, _ = run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "--jobs", "1", "--no-cache")
+    assert "Cache:" not in stdout
