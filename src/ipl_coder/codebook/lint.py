@@ -120,12 +120,13 @@ def _lemma_warnings(codebook: Codebook) -> list[LintWarning]:
     for language in codebook.languages:
         view = codebook.in_language(language)
         nlp, _ = build_pipeline(view)
-        dictionary = _Dictionary(language)
         where = f" ({language})" if language != codebook.language else ""
+        read = {code.code_id: [(term, nlp(term)) for term in dict.fromkeys(_every_term(code)) if not is_exact(term)] for code in view.codes}
+        del nlp  # before the word list is loaded: one big thing at a time
+        asked = {text for terms in read.values() for _, doc in terms for token in doc for text in (token.lower_, token.lemma_.lower())}
+        dictionary = _Dictionary(language, asked)
         for code in view.codes:
-            near_terms = [term for rule in code.near_rules for term in (*rule.terms, *rule.near_terms)]
-            terms = [term for term in dict.fromkeys([*_terms(code), *near_terms]) if not is_exact(term)]
-            for term, doc in zip(terms, nlp.pipe(terms), strict=True):
+            for term, doc in read[code.code_id]:
                 changed = [(token.lower_, token.lemma_.lower(), kind) for token in doc
                            if (kind := dictionary.misreading(token.lower_, token.lemma_.lower()))
                            and not (len(doc) > 1 and token.is_stop)]  # "them" read as "they" in "us and them" is harmless
@@ -135,23 +136,35 @@ def _lemma_warnings(codebook: Codebook) -> list[LintWarning]:
                     message = (f"term '{term}'{where}: the lemmatizer reads {readings}, so the term also finds '{lemmas}'; "
                                "write it in double quotes to match it only as written")  # fmt: skip
                     warnings.append(LintWarning("lemma", code.code_id, code.line, message))
+        del dictionary  # before the next language's list is loaded
     return warnings
 
 
-class _Dictionary:
-    """simplemma's word list for a language: which words are base forms, and which it knows at all."""
+def _every_term(code: Code) -> list[str]:
+    """Every term a code's rules match on a lemma: plain terms, every boolean list, both sides of a near rule."""
+    terms = list(code.term_rule.terms) if code.term_rule else []
+    for rule in code.boolean_rules:
+        terms += [*rule.all_terms, *rule.any_terms, *rule.none_terms]
+    return terms + [term for rule in code.near_rules for term in (*rule.terms, *rule.near_terms)]
 
-    def __init__(self, language: str) -> None:
-        from simplemma.strategies.dictionaries.dictionary_factory import (
-            DefaultDictionaryFactory,
-        )
+
+class _Dictionary:
+    """simplemma's word list for a language: which words are base forms, and which it knows at all.
+
+    The full list of one language is loaded here only to answer for the words asked about, and dropped, so lint
+    never holds it alongside a pipeline (whose lemmatizer uses simplemma's small, streamed lists).
+    """
+
+    def __init__(self, language: str, asked: set[str]) -> None:
+        from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
         try:
-            mapping = DefaultDictionaryFactory().get_dictionary(language)
+            mapping = DefaultDictionaryFactory(cache_max_size=1).get_dictionary(language)
         except (KeyError, ValueError):
             mapping = {}
-        self.forms = {_text(form) for form in mapping}
-        self.bases = {_text(base) for base in mapping.values()}
+        # Only the words lint asks about are kept: the whole list is dropped when this returns.
+        self.known = {word for word in asked if word in mapping}
+        self.bases = {text for base in mapping.values() if (text := _text(base)) in asked}
 
     def misreading(self, word: str, lemma: str) -> str | None:
         """Why reading ``word`` as ``lemma`` may not be what a term's author meant, if it may not."""
@@ -159,7 +172,7 @@ class _Dictionary:
             return None
         if word in self.bases:
             return "a different word"
-        if lemma not in self.bases and lemma not in self.forms:
+        if lemma not in self.bases and lemma not in self.known:
             return "a guess"
         return None
 

@@ -19,6 +19,7 @@ for and the index which of the slot's terms it is (boolean ``all`` needs each).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -61,7 +62,9 @@ class SimplemmaLemmatizer:
         import simplemma
 
         self.language = language
-        self.lemmatize = simplemma.lemmatize
+        # The streamed word lists: the same lemmas as the full ones (checked on every word of the samples and the gold
+        # set), a seventh of the memory (Norwegian: 10 MB, not 70), and each word is looked up once per run anyway.
+        self.lemmatize = functools.partial(simplemma.lemmatize, low_memory=True)
         self.cache: dict[int, int] = {}  # lower-case form's hash -> lemma's hash
 
     def __call__(self, doc: Doc) -> Doc:
