@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ipl_coder.coding.frequencies import CodeTree
 from ipl_coder.store import WITHDRAWN, CodeRow, ProjectStore, SegmentRow
+from ipl_coder.transcripts import count_words
 from ipl_coder.transcripts.participants import PeopleIndex, build_people_index, register_from_store
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
@@ -122,7 +123,7 @@ def _code_infos(rows: Sequence[CodeRow]) -> list[CodeInfo]:
 def _add_transcript(content: ReportContent, name: str, text: str, turns: Sequence, segments: list[SegmentRow],
                     people: PeopleIndex, views: dict, notes: dict, tree: CodeTree) -> None:  # fmt: skip
     counted = [segment for segment in segments if segment.status in content.statuses]
-    participant_words = sum(turn_words(text, turn) for turn in turns if turn.role != "interviewer")
+    participant_words = sum(count_words(text[turn.start_char : turn.end_char]) for turn in turns if turn.role != "interviewer")
     content.words += participant_words
     content.per_transcript[name] = Counter(code for segment in counted for code in tree.with_ancestors(segment.code_id))
     for segment in segments:
@@ -138,10 +139,6 @@ def _add_transcript(content: ReportContent, name: str, text: str, turns: Sequenc
         if len({status for _, status in decisions}) > 1:
             content.disagreements.append(view)
     content.transcripts.append(TranscriptView(name, participant_words, len(counted), _turn_views(text, turns, counted)))
-
-
-def turn_words(text: str, turn: object) -> int:
-    return len(re.findall(r"\w+", text[turn.start_char : turn.end_char]))  # type: ignore[attr-defined]
 
 
 def _segment_view(segment: SegmentRow, text: str, turns: Sequence, people: PeopleIndex, notes: dict,
