@@ -176,7 +176,7 @@ class TranscriptCoder:
         self.speakers = {code_id: codebook.effective_speakers(code) for code_id, code in self.codes.items()}
         self.boolean_rules = {r.rule_id: r for c in self.codes.values() for r in c.boolean_rules}
         self.near_rules = {r.rule_id: r for c in self.codes.values() for r in c.near_rules}
-        self.uses_code = {r.rule_id: c.code_id for c in self.codes.values() for r in (*c.boolean_rules, *c.near_rules)}
+        self.uses_code = {rule_id: code_id for code_id, code in self.codes.items() for rule_id in code.rule_ids}
         self._applying: dict[tuple[str, str], frozenset[str]] = {}
 
     def applies(self, code_id: str, turn: Turn) -> bool:
