@@ -47,5 +47,7 @@ def sentence_bounds(doc: Doc, offsets: TokenOffsets | None = None) -> list[tuple
     """Each sentence's first token, first character and end character (``Span.start_char``, ``Span.end_char``)."""
     offsets = offsets or TokenOffsets(doc)
     firsts = sentence_starts(doc)
+    if not firsts:
+        return []
     ends = [*firsts[1:], len(doc)]
     return [(first, offsets.starts[first], offsets.ends[end - 1]) for first, end in zip(firsts, ends, strict=True)]

@@ -24,6 +24,7 @@ from ipl_coder.coding.parallel import code_in_parallel
 from ipl_coder.errors import InputError, TranscriptError
 from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore, UnplacedPassage
 from ipl_coder.transcripts import Transcript
+from ipl_coder.transcripts.detect import detector_process
 from ipl_coder.transcripts.language_choice import choose_language
 from ipl_coder.transcripts.languages import language_code
 from ipl_coder.transcripts.participants import (
@@ -139,6 +140,12 @@ def code_transcripts(
     progress: Progress | None = None,
 ) -> CodeRunResult:
     """Pre-code every transcript under ``paths`` with the codebook, into the project at ``project_dir``."""
+    with detector_process():  # first: its model loads while spaCy and the codebook do
+        return _code_transcripts(paths, codebook_path, project_dir, options, progress)
+
+
+def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: Path, options: CodeOptions,
+                      progress: Progress | None) -> CodeRunResult:  # fmt: skip
     from ipl_coder.coding.coders import LanguageCoders
 
     started = time.perf_counter()

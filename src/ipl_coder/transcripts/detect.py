@@ -4,13 +4,21 @@ py3langid ships its model (140 languages, a few megabytes) inside the package:
 nothing is downloaded, it loads once per process in under a second, and a
 transcript takes milliseconds. Only a confident answer on enough text is
 used: a short file, or one that mixes languages, stays undecided.
+
+The model takes about 80 MB once loaded. ``detector_process`` moves it into a
+small process of its own, forked before spaCy is imported, so `ipl-coder code`
+loads it while spaCy and the codebook load, and neither the main process nor
+the coding workers (forked from it) carry it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ipl_coder.errors import PipelineError
 from ipl_coder.transcripts.languages import language_code
@@ -37,7 +45,7 @@ def detect_language(text: str) -> DetectedLanguage | None:
     sample = text[:SAMPLE_CHARACTERS]
     if sum(map(str.isalpha, sample)) < MIN_CHARACTERS:
         return None
-    found, probability = _identifier().classify(sample)
+    found, probability = _remote.classify(sample) if _remote is not None else _classify(sample)
     code = language_code(str(found))
     if code is None or probability < MIN_PROBABILITY:
         return None
@@ -55,3 +63,76 @@ def _identifier() -> LanguageIdentifier:
     except OSError as error:  # it unpacks the model into a temporary file first
         raise PipelineError(f"{tempfile.gettempdir()}: cannot unpack the language detection model there ({error.strerror or error}); "
                             "free some disk space and run again") from None
+
+
+def _classify(sample: str) -> tuple[str, float]:
+    found, probability = _identifier().classify(sample)
+    return str(found), float(probability)
+
+
+class _RemoteDetector:
+    """A process holding the model, answering one sample at a time over a pipe."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, self.connection), name="ipl-coder-language", daemon=True)
+        self.process.start()
+        theirs.close()
+        self.ready = False  # the server says so (or why not) once the model is loaded
+
+    def classify(self, sample: str) -> tuple[str, float]:
+        try:
+            if not self.ready:
+                self._answer()
+                self.ready = True
+            self.connection.send(sample)
+            return self._answer()
+        except (EOFError, OSError):
+            raise PipelineError("the language detection process stopped unexpectedly; run again") from None
+
+    def _answer(self) -> Any:
+        answer = self.connection.recv()
+        if isinstance(answer, str):
+            raise PipelineError(answer)
+        return answer
+
+    def close(self) -> None:
+        self.connection.close()  # the server reads the end of the pipe and returns
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def _serve(connection: Any, main_end: Any) -> None:
+    main_end.close()  # the fork copied it: held open here, the main process closing it would never end this loop
+    try:
+        _identifier()  # at once: it loads while the main process goes on
+    except PipelineError as error:
+        connection.send(str(error))
+        return
+    connection.send(None)
+    while True:
+        try:
+            sample = connection.recv()
+        except (EOFError, OSError):
+            return  # the main process is done, or gone
+        connection.send(_classify(sample))
+
+
+_remote: _RemoteDetector | None = None
+
+
+@contextmanager
+def detector_process() -> Iterator[None]:
+    """Within this block, detect languages in a process of its own (see the module's doc); in this one without fork."""
+    global _remote
+    if _remote is not None or "fork" not in multiprocessing.get_all_start_methods():
+        yield
+        return
+    _remote = _RemoteDetector()
+    try:
+        yield
+    finally:
+        remote, _remote = _remote, None
+        remote.close()

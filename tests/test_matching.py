@@ -1,0 +1,127 @@
+"""The fast paths of coding: one matcher key per term, patterns run only where their words are, arrays not Tokens."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Doc
+from tests.conftest import IPL_CODEBOOK, run_cli
+
+from ipl_coder.coding.doc_arrays import TokenOffsets, sentence_bounds, sentence_starts
+from ipl_coder.coding.matching import _required, _required_words
+from ipl_coder.transcripts.detect import detect_language, detector_process
+
+PATTERN_BOOK = """
+name: Patterns
+codes:
+  - id: broker
+    patterns:
+      - id: tell-team
+        pattern:
+          - {LEMMA: {IN: [tell, explain]}}
+          - {IS_PUNCT: false, OP: "{,3}"}
+          - {LOWER: {IN: [team, staff]}}
+      - id: maybe-the-ward
+        pattern:
+          - {LOWER: the, OP: "?"}
+          - {LOWER: ward}
+      - id: shouting
+        pattern:
+          - {TEXT: {REGEX: "^[A-Z]{4,}$"}}
+"""
+
+
+def test_a_token_pattern_is_skipped_only_where_a_word_it_needs_is_missing(code_text: Callable[..., tuple]) -> None:
+    text = "I: So?\nP1: I told the whole team. Then the ward. Only ward. NOTHING changed. We explained nothing.\n"
+    transcript, segments = code_text(PATTERN_BOOK, text)
+    found = {(segment.rules[0], segment.matched) for segment in segments}
+    assert found == {
+        ("broker:tell-team", ("told the whole team",)),
+        ("broker:maybe-the-ward", ("the ward", "ward")),  # the optional "the", with and without
+        ("broker:maybe-the-ward", ("ward",)),
+        ("broker:shouting", ("NOTHING",)),
+    }
+
+
+def test_which_pattern_tokens_must_occur() -> None:
+    assert [_required(operator) for operator in ("1", "+", "?", "*", "!", "{2}", "{1,3}", "{2,}", "{,4}", "{0,2}")] == [
+        True, True, False, False, False, True, True, True, False, False,
+    ]  # fmt: skip
+    hashes: dict[str, int] = {}
+
+    def add(value: str) -> int:
+        return hashes.setdefault(value, len(hashes))
+
+    pattern = [{"LEMMA": {"IN": ["tell", "explain"]}}, {"IS_PUNCT": False, "OP": "{,4}"}, {"lower": "team"},
+               {"TEXT": {"REGEX": "x"}}, {"ORTH": "Now", "OP": "+"}]  # fmt: skip
+    assert list(_required_words(pattern, add)) == [
+        ("LEMMA", frozenset({hashes["tell"], hashes["explain"]})), ("LOWER", frozenset({hashes["team"]})), ("ORTH", frozenset({hashes["Now"]})),
+    ]  # fmt: skip
+
+
+def test_sentences_and_offsets_from_arrays_are_spacys() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    for text in ("Hello there.  I didn't go home! Why? (laughs) Fine", "", "One", "  Lead space. Trail space.  "):
+        doc = nlp(text)
+        offsets = TokenOffsets(doc)
+        assert sentence_starts(doc) == [sentence.start for sentence in doc.sents]
+        assert sentence_bounds(doc, offsets) == [(s.start, s.start_char, s.end_char) for s in doc.sents]
+        assert [offsets.span(token.i, token.i + 1) for token in doc] == [(token.idx, token.idx + len(token)) for token in doc]
+    parsed = Doc(nlp.vocab, words=["I", "go", ".", "You", "stay", "."], heads=[1, 1, 1, 4, 4, 4],
+                 deps=["nsubj", "ROOT", "punct", "nsubj", "ROOT", "punct"])  # fmt: skip
+    assert sentence_starts(parsed) == [0, 3]
+
+
+def test_the_language_detector_process_answers_as_this_process_does() -> None:
+    english = "I was the bridge between the team and the patients, and nobody told me what that meant. " * 4
+    norwegian = "Jeg var broen mellom teamet og pasientene, og ingen fortalte meg hva det betydde for meg. " * 4
+    here = [detect_language(english), detect_language(norwegian)]
+    with detector_process():
+        there = [detect_language(english), detect_language(norwegian)]
+    assert [found.code if found else None for found in here] == ["en", "nb"]
+    assert there == here
+    assert not [child for child in multiprocessing.active_children() if child.name == "ipl-coder-language"]
+
+
+def test_code_detects_languages_in_its_own_process_and_leaves_none_behind(tmp_path: Path, write_file: Callable[..., Path]) -> None:
+    folder = tmp_path / "in"
+    write_file("in/no.txt", "I: Hvordan var det?\nP1: " + "Jeg var broen mellom teamet og pasientene, og ingen fortalte meg hva det betydde for meg. " * 4)
+    write_file("in/en.txt", "I: How was it?\nP1: " + "I was the bridge between the team and the patients, and nobody told me what that meant. " * 4)
+    exit_code, stdout, stderr = run_cli("code", folder, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--json")
+    assert exit_code == 0, stderr
+    import json
+
+    languages = {item["name"]: item["language"] for item in json.loads(stdout)["coded"]}
+    assert languages == {"no": "nb", "en": "en"}
+    assert not [child for child in multiprocessing.active_children() if child.name == "ipl-coder-language"]
+
+
+@pytest.mark.parametrize("unit", ["sentence", "paragraph"])
+def test_a_term_shared_by_many_rules_reaches_each(code_text: Callable[..., tuple], unit: str) -> None:
+    book = """
+    name: Shared
+    codes:
+      - id: a
+        terms: [team]
+      - id: b
+        near:
+          - {id: near-team, terms: [team], with: [nurse], within: 3}
+      - id: c
+        boolean:
+          - {id: team-and-us, all: [[team], [us]]}
+        exclude_terms: [team meeting]
+    """
+    text = "I: So?\nP1: The team and the nurse helped us.\nP1: Our team meeting helped us.\n"
+    _, segments = code_text(book, text, unit=unit)
+    found = sorted((segment.code_id, segment.rules, segment.matched) for segment in segments)
+    assert found == [
+        ("a", ("a:terms",), ("team",)),
+        ("a", ("a:terms",), ("team",)),
+        ("b", ("b:near-team",), ("team", "nurse")),
+        ("c", ("c:team-and-us",), ("team", "us")),
+    ]
