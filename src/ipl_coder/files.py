@@ -18,6 +18,8 @@ from ipl_coder.errors import ProjectError
 FORMULA_STARTS = ("=", "+", "-", "@")
 GUARD = "'"  # what makes such text inert: Excel and LibreOffice show it, and run nothing
 _BLANKS = " \t\r\n"  # a spreadsheet may skip these before a formula
+# The first characters of a cell that may need a guard: a quick test first, as most cells start with a letter.
+_MAY_NEED_GUARD = frozenset((*FORMULA_STARTS, *_BLANKS, GUARD))
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")  # -0.250, +47, -1,5, -3e-4, -12%
 _SPOKEN_SIGN = re.compile(r"[+-](\s|$)")  # a dialogue dash or a list item: "- Det var …"
 # What lets a formula reach past its sheet: a function call (a name right before "(") or a link to a program ("|").
@@ -45,7 +47,7 @@ def spreadsheet_safe(value: object) -> object:
     Text that already starts with an apostrophe before a formula start gets one more, so :func:`unguarded`
     gives every value back exactly.
     """
-    if isinstance(value, str) and (runs_as_formula(value) or _looks_guarded(value)):
+    if isinstance(value, str) and value[:1] in _MAY_NEED_GUARD and (runs_as_formula(value) or _looks_guarded(value)):
         return GUARD + value
     return value
 

@@ -53,10 +53,12 @@ PALETTE = (
 )  # fmt: skip
 
 
-def load_codebook(path: Path) -> Codebook:
+def load_codebook(path: Path, saved_in: Path | None = None) -> Codebook:
     """Read, validate and return the codebook at ``path``.
 
     Raises :class:`CodebookError` listing every problem, each located by line and column.
+    With ``saved_in``, a folder, a codebook saved there for the very same text is
+    read back instead (see saved.py; ``saved.save`` keeps one).
     """
     try:
         raw_bytes = path.read_bytes()
@@ -72,7 +74,11 @@ def load_codebook(path: Path) -> Codebook:
         line, column = locate_byte(raw_bytes, error.start)
         message = f"not UTF-8 text (byte 0x{raw_bytes[error.start]:02x}): save the codebook as UTF-8"
         raise CodebookError([Problem(path, line, column, message)]) from None
-    return _parsed(text, path)
+    if saved_in is None:
+        return _parsed(text, path)
+    from ipl_coder.codebook.saved import read_saved
+
+    return read_saved(saved_in, text, path) or _parsed(text, path)
 
 
 @lru_cache(maxsize=8)

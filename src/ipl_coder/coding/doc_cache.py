@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 1
 CACHE_FOLDER = "cache"  # in the project folder; holds nothing else than this cache
 DOCS_FOLDER = "docs"
+CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)
 SUFFIX = ".spacy"
 
 

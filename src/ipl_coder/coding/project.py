@@ -15,9 +15,10 @@ from typing import Any
 
 from ipl_coder import __version__
 from ipl_coder.codebook.model import UNITS, Codebook
+from ipl_coder.codebook.saved import save as save_codebook
 from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.coding.coders import CodedSegments
-from ipl_coder.coding.doc_cache import DOCS_FOLDER, cache_folder, prune, run_started
+from ipl_coder.coding.doc_cache import CODEBOOKS_FOLDER, DOCS_FOLDER, cache_folder, prune, run_started
 from ipl_coder.coding.exports import write_project_exports
 from ipl_coder.coding.frequencies import CodeFrequency
 from ipl_coder.coding.parallel import code_in_parallel
@@ -151,7 +152,8 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
     started = time.perf_counter()
     if options.unit is not None and options.unit not in UNITS:
         raise InputError(f"unit '{options.unit}' is not one of: {', '.join(UNITS)}")
-    codebook = load_codebook(codebook_path)
+    saved_codebooks = cache_folder(project_dir) / CODEBOOKS_FOLDER if options.cache else None
+    codebook = load_codebook(codebook_path, saved_codebooks)
     unit = codebook.run_unit(options.unit)
     if not codebook.has_rules:
         raise InputError(
@@ -206,6 +208,8 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
         exports = write_project_exports(store, project_dir, options.statuses)
         # Workers have all finished: every entry this run used is touched or new.
         cache = CacheReport(cache_folder(project_dir), reused, prune(project_dir, cache_started)) if options.cache else None
+    if saved_codebooks is not None:
+        save_codebook(saved_codebooks, codebook)  # after a run that worked: a failed one leaves no new folder behind
     return CodeRunResult(
         project_dir=project_dir, run_id=run_id, codebook=f"{codebook.name} {codebook.version}".strip(),
         pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))

@@ -1,0 +1,116 @@
+"""A checked codebook kept as JSON, so a project re-coded with the same codebook skips reading its YAML again.
+
+ruamel's round-trip parser (pure Python, keeping every line and column for
+messages) takes most of a second on a codebook of a few thousand lines, on
+every `ipl-coder code`. The codebook a run checked is saved in the project's
+cache folder under the hash of its text, the program's version and this
+file's format; a later run with the very same text reads it back in a few
+milliseconds. Only a codebook that passed every check is saved, and a file
+that cannot be read, or reads as something else, is ignored: the YAML is read
+as before. JSON, not pickle: reading a file from a shared project folder must
+never run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ipl_coder import __version__
+from ipl_coder.codebook.model import BooleanRule, Code, Codebook, NearRule, PatternRule, Rules, TermRule
+from ipl_coder.errors import ProjectError
+from ipl_coder.files import atomic_path
+
+SAVED_FORMAT = 1  # bump when this file's layout changes
+# Reading the YAML into the model is these files' work: any change to them (a new check, a new field) is a new key.
+_READER_SOURCES = ("model.py", "schema.py", "yaml_errors.py", "patterns.py", "saved.py")
+
+
+def saved_path(folder: Path, text: str) -> Path:
+    key = hashlib.sha256(f"{SAVED_FORMAT}|{__version__}|{_reader_hash()}|{text}".encode("utf-8", "surrogatepass"))
+    return folder / f"{key.hexdigest()[:32]}.json"
+
+
+@cache
+def _reader_hash() -> str:
+    digest = hashlib.sha256()
+    for name in _READER_SOURCES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
+def read_saved(folder: Path, text: str, path: Path) -> Codebook | None:
+    """The codebook saved for exactly this text, as if read from ``path``; None when there is none to trust."""
+    try:
+        data = json.loads(saved_path(folder, text).read_text(encoding="utf-8"))
+        codebook = from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if codebook.yaml_text != text:
+        return None
+    return replace(codebook, path=path)
+
+
+def save(folder: Path, codebook: Codebook) -> None:
+    """Keep the checked codebook, in place of any other version; a cache that cannot be written only costs time."""
+    try:
+        target = saved_path(folder, codebook.yaml_text)
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as temporary:
+            temporary.write_text(json.dumps(to_json(codebook), ensure_ascii=False), encoding="utf-8")
+        for older in folder.glob("*.json"):  # one codebook per project, as a rule: older versions are only clutter
+            if older != target:
+                older.unlink(missing_ok=True)
+    except (OSError, ProjectError):
+        pass
+
+
+def to_json(codebook: Codebook) -> dict[str, Any]:
+    return {**asdict(codebook), "path": str(codebook.path)}
+
+
+def from_json(data: dict[str, Any]) -> Codebook:
+    return Codebook(
+        path=Path(data["path"]), name=data["name"], version=data["version"], language=data["language"],
+        description=data["description"], codes=tuple(_code(code) for code in data["codes"]), yaml_text=data["yaml_text"],
+        default_unit=data["default_unit"], default_speakers=_optional_strings(data["default_speakers"]),
+    )  # fmt: skip
+
+
+def _code(data: dict[str, Any]) -> Code:
+    return Code(
+        code_id=data["code_id"], label=data["label"], color=data["color"], parent_id=data["parent_id"],
+        definition=data["definition"], include=data["include"], exclude=data["exclude"], memo=data["memo"],
+        **_rule_fields(data), unit=data["unit"],
+        speakers=_optional_strings(data["speakers"]), child_ids=tuple(data["child_ids"]),
+        translations={language: Rules(**_rule_fields(rules)) for language, rules in data["translations"].items()},
+        line=data["line"],
+    )  # fmt: skip
+
+
+def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields a Code shares with Rules: one language's rules and examples."""
+    term_rule = data["term_rule"]
+    return {
+        "term_rule": TermRule(term_rule["rule_id"], tuple(term_rule["terms"])) if term_rule else None,
+        "pattern_rules": tuple(PatternRule(rule["rule_id"], rule["pattern"]) for rule in data["pattern_rules"]),
+        "boolean_rules": tuple(
+            BooleanRule(rule["rule_id"], tuple(tuple(group) for group in rule["all_groups"]), tuple(rule["any_terms"]),
+                        tuple(rule["none_terms"]))
+            for rule in data["boolean_rules"]
+        ),  # fmt: skip
+        "near_rules": tuple(
+            NearRule(rule["rule_id"], tuple(rule["terms"]), tuple(rule["near_terms"]), rule["within"]) for rule in data["near_rules"]
+        ),
+        "exclude_terms": tuple(data["exclude_terms"]),
+        "examples_match": tuple(data["examples_match"]),
+        "examples_no_match": tuple(data["examples_no_match"]),
+    }
+
+
+def _optional_strings(value: list[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
