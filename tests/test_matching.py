@@ -125,3 +125,28 @@ def test_a_term_shared_by_many_rules_reaches_each(code_text: Callable[..., tuple
         ("b", ("b:near-team",), ("team", "nurse")),
         ("c", ("c:team-and-us",), ("team", "us")),
     ]
+
+
+def test_the_default_pipelines_cache_entry_reads_back_the_same_tokens_into_a_new_vocabulary() -> None:
+    from spacy.attrs import LEMMA, NORM, ORTH, SENT_START, SPACY
+    from spacy.tokens import DocBin
+
+    from ipl_coder.codebook.schema import load_codebook
+    from ipl_coder.coding.docbin import DefaultDocBin
+    from ipl_coder.coding.pipeline import build_pipeline
+
+    codebook = load_codebook(IPL_CODEBOOK)
+    writer, _ = build_pipeline(codebook)
+    texts = ["I didn't know what a peer worker does.  (laughs) Now I do!", "Jeg visste ikke hva en erfaringskonsulent gjør.", ""]
+    docs = list(writer.pipe(texts))
+    entry = DefaultDocBin()
+    for doc in docs:
+        entry.add(doc)
+    reader, _ = build_pipeline(codebook)  # a vocabulary of its own, as in the next run's process
+    assert "erfaringskonsulent" not in reader.vocab.strings
+    back = list(DocBin().from_bytes(entry.to_bytes()).get_docs(reader.vocab))
+    attrs = [ORTH, NORM, LEMMA, SENT_START, SPACY]
+    assert [doc.text for doc in back] == texts
+    assert [[(t.text, t.norm_, t.lemma_, t.is_sent_start) for t in doc] for doc in back] == [
+        [(t.text, t.norm_, t.lemma_, t.is_sent_start) for t in doc] for doc in docs]
+    assert all((old.to_array(attrs) == new.to_array(attrs)).all() for old, new in zip(docs, back, strict=True))

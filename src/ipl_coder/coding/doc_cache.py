@@ -28,7 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ipl_coder.coding.pipeline import RULE_COMPONENTS, PipelineInfo
+from ipl_coder.coding.pipeline import LEMMATIZER, RULE_COMPONENTS, SENTENCE_FIX, PipelineInfo
 from ipl_coder.errors import ProjectError
 from ipl_coder.files import atomic_path, remove_leftovers
 
@@ -39,11 +39,12 @@ if TYPE_CHECKING:
 # Bump whenever ipl-coder's own token components (keep_openers_with_next_sentence,
 # SimplemmaLemmatizer, the sentencizer's set-up in build_pipeline) or this file's
 # layout change: every older entry then misses, and is replaced.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the default pipeline's entries hold only the attributes it sets
 CACHE_FOLDER = "cache"  # in the project folder; holds nothing else than this cache
 DOCS_FOLDER = "docs"
 CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)
 SUFFIX = ".spacy"
+DEFAULT_COMPONENTS = frozenset({"sentencizer", SENTENCE_FIX, LEMMATIZER})  # see docbin.py
 
 
 def cache_folder(project_dir: Path) -> Path:
@@ -75,6 +76,8 @@ class PieceDocs:
         self.key = pipeline_key(nlp, info) if info is not None else ""
         self.rules = [(name, component) for name, component in nlp.pipeline if name in RULE_COMPONENTS]
         self.reused = False  # whether the last call's Docs came from the cache
+        # A model's tags, parse and entities may be in token patterns: its entries keep all that DocBin can.
+        self.default = set(nlp.pipe_names) - {name for name, _ in self.rules} <= DEFAULT_COMPONENTS
 
     def docs(self, content_hash: str, texts: Sequence[str]) -> Iterator[Doc]:
         """Every text's Doc, in order, with the codebook's matches in ``doc.spans``."""
@@ -99,10 +102,12 @@ class PieceDocs:
     def _fresh(self, path: Path, texts: Sequence[str]) -> Iterator[Doc]:
         from spacy.tokens import DocBin
 
+        from ipl_coder.coding.docbin import DefaultDocBin
+
         # The token attributes the rulers and coders read (ORTH, LEMMA, NORM, SENT_START, ...; LOWER comes from
         # ORTH), and a model's tags and parse, which token patterns may use. Saved before the rulers run, so
         # the file holds no codebook's matches.
-        entry = DocBin(store_user_data=False)
+        entry = DefaultDocBin() if self.default else DocBin(store_user_data=False)
         for doc in self.nlp.pipe(texts, disable=[name for name, _ in self.rules]):
             entry.add(doc)
             yield self._match(doc)
