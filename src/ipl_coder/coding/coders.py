@@ -1,6 +1,6 @@
 """From matched spans to coded segments, one transcript at a time.
 
-The pipeline leaves raw matches in ``doc.spans``. Here they become evidence
+The pipeline leaves raw hits in ``doc.user_data`` (see matching.py). Here they become evidence
 (term and pattern hits, near pairs, boolean rules that hold in a unit), lose
 any evidence an ``exclude_terms`` match vetoes in the same sentence, expand to
 their coding unit, and merge per code into segments.
@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ipl_coder.codebook.model import (
     EVERYONE,
@@ -23,23 +23,16 @@ from ipl_coder.codebook.model import (
     Codebook,
     NearRule,
 )
+from ipl_coder.coding.doc_arrays import TokenOffsets, sentence_bounds
 from ipl_coder.coding.doc_cache import PieceDocs
-from ipl_coder.coding.pipeline import (
-    ALL,
-    ANY,
-    EXCLUDE,
-    NEAR_A,
-    NEAR_B,
-    NONE,
-    SPANS_KEY,
-    PipelineInfo,
-)
+from ipl_coder.coding.matching import ALL, ANY, EXCLUDE, MATCHES, NEAR_A, NEAR_B, NONE, RULES, CodebookMatcher, TermUse
+from ipl_coder.coding.pipeline import PipelineInfo
 from ipl_coder.store import segment_id_for
 from ipl_coder.transcripts import Transcript, Turn, paragraph_bounds
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc
 
 PENDING = "pending"
 MAX_PIECE = 100_000  # characters of a turn spaCy gets at once
@@ -91,18 +84,18 @@ class UnitLayout:
             if turn is not None:
                 exchange.append(turn)
 
-    def add_sentences(self, turn: Turn, doc: Doc) -> list[int]:
+    def add_sentences(self, turn: Turn, doc: Doc, offsets: TokenOffsets) -> list[int]:
         """Record the turn's sentences; returns each sentence's first token index."""
         bounds, first_tokens = [], []
-        turn_text = doc.text  # slicing it is far cheaper than Span.text
-        for sentence in doc.sents:
-            text = turn_text[sentence.start_char : sentence.end_char]
+        turn_text = doc.text
+        for first_token, start_char, end_char in sentence_bounds(doc, offsets):
+            text = turn_text[start_char:end_char]
             stripped = text.strip()
             if not stripped:
                 continue
-            start = turn.start_char + sentence.start_char + (len(text) - len(text.lstrip()))
+            start = turn.start_char + start_char + (len(text) - len(text.lstrip()))
             bounds.append((start, start + len(stripped)))
-            first_tokens.append(sentence.start)
+            first_tokens.append(first_token)
         # A very long turn comes in several pieces (see ``pieces``): its sentences add up.
         self.sentences.setdefault(turn.number, []).extend(bounds)
         self.sentence_starts.setdefault(turn.number, []).extend(start for start, _ in bounds)
@@ -174,12 +167,17 @@ class TranscriptCoder:
     def __init__(self, nlp: Language, codebook: Codebook, run_unit: str | None = None, docs: PieceDocs | None = None) -> None:
         self.nlp = nlp
         self.docs = docs or PieceDocs(nlp)
+        matcher = nlp.get_pipe(RULES)
+        assert isinstance(matcher, CodebookMatcher)
+        self.uses = matcher.uses
         run_unit = codebook.run_unit(run_unit)
         self.codes = {code.code_id: code for code in codebook.codes if code.has_rules}
         self.units = {code_id: codebook.effective_unit(code, run_unit) for code_id, code in self.codes.items()}
         self.speakers = {code_id: codebook.effective_speakers(code) for code_id, code in self.codes.items()}
         self.boolean_rules = {r.rule_id: r for c in self.codes.values() for r in c.boolean_rules}
         self.near_rules = {r.rule_id: r for c in self.codes.values() for r in c.near_rules}
+        self.uses_code = {rule_id: code_id for code_id, code in self.codes.items() for rule_id in code.rule_ids}
+        self._applying: dict[tuple[str, str], frozenset[str]] = {}
 
     def applies(self, code_id: str, turn: Turn) -> bool:
         for speaker in self.speakers[code_id]:
@@ -190,79 +188,91 @@ class TranscriptCoder:
                 return True
         return False
 
+    def applying(self, turn: Turn) -> frozenset[str]:
+        """The codes whose speakers include this turn's."""
+        key = (turn.speaker, turn.role)
+        if key not in self._applying:
+            self._applying[key] = frozenset(code_id for code_id in self.codes if self.applies(code_id, turn))
+        return self._applying[key]
+
     def code(self, transcript: Transcript) -> CodedSegments:
         layout = UnitLayout(transcript)
-        turns = [piece for turn in transcript.turns if any(self.applies(code_id, turn) for code_id in self.codes)
-                 for piece in pieces(turn, transcript.text)]  # fmt: skip
+        turns = [piece for turn in transcript.turns if self.applying(turn) for piece in pieces(turn, transcript.text)]
         evidence: list[Evidence] = []
-        boolean_hits: dict[tuple[str, tuple[int, ...]], list[tuple[str, int, Span, Turn]]] = defaultdict(list)
+        boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]] = defaultdict(list)
         docs = self.docs.docs(transcript.content_hash, [transcript.turn_text(turn) for turn in turns])
         for doc, turn in zip(docs, turns, strict=True):
-            sentence_starts = layout.add_sentences(turn, doc)
-            evidence += self._turn_evidence(doc, turn, sentence_starts, layout, boolean_hits)
+            offsets = TokenOffsets(doc)
+            sentence_starts = layout.add_sentences(turn, doc, offsets)
+            evidence += self._turn_evidence(doc, turn, _Located(doc.text, offsets, sentence_starts, turn), layout, boolean_hits)
         evidence += self._boolean_evidence(boolean_hits)
         segments = CodedSegments(self._segments(transcript, evidence, layout))
         segments.from_cache = self.docs.reused
         return segments
 
-    def _turn_evidence(self, doc: Doc, turn: Turn, sentence_starts: list[int], layout: UnitLayout,
-                       boolean_hits: dict) -> list[Evidence]:  # fmt: skip
-        def sentence_of(span: Span) -> int:
-            return bisect_right(sentence_starts, span.start) - 1
-
-        matches, seen, vetoed = [], set(), set()
-        for span in doc.spans[SPANS_KEY]:
-            code_id = span.label_
-            key = (span.start, span.end, code_id, span.id_)
-            if key in seen or not self.applies(code_id, turn):
-                continue  # the lemma and lower-case rulers often find the same span
-            seen.add(key)
-            rule_id, slot, term_index = span.id_.split("|")
-            if slot == EXCLUDE:
-                vetoed.add((code_id, sentence_of(span)))
-            else:
-                matches.append((code_id, rule_id, slot, int(term_index), span))
+    def _turn_evidence(self, doc: Doc, turn: Turn, located: _Located, layout: UnitLayout,
+                       boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]]) -> list[Evidence]:  # fmt: skip
+        applying, uses_of, first_tokens = self.applying(turn), self.uses, located.first_tokens
+        vetoed: set[tuple[str, int]] = set()
+        kept: list[tuple[TermUse, int, int, int]] = []
+        for _key, start, end in doc.user_data.get(MATCHES, ()):
+            sentence = bisect_right(first_tokens, start) - 1
+            for use in uses_of[_key]:
+                if use.code_id not in applying:
+                    continue
+                if use.slot == EXCLUDE:
+                    vetoed.add((use.code_id, sentence))
+                else:
+                    kept.append((use, start, end, sentence))
         evidence: list[Evidence] = []
-        near_spans: dict[tuple[str, str], list[Span]] = defaultdict(list)
-        for code_id, rule_id, slot, term_index, span in matches:
-            if slot != NONE and (code_id, sentence_of(span)) in vetoed:
+        near_hits: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
+        for use, start, end, sentence in kept:
+            if use.slot != NONE and (use.code_id, sentence) in vetoed:
                 continue
-            if slot in (NEAR_A, NEAR_B):
-                near_spans[(rule_id, slot)].append(span)
-            elif slot in (ALL, ANY, NONE):
-                unit = self.units[code_id]
-                unit_key = layout.expand(unit, turn.number, *_absolute(span, turn))
-                boolean_hits[(rule_id, unit_key)].append((slot, term_index, span, turn))
+            if use.slot in (NEAR_A, NEAR_B):
+                near_hits[(use.rule_id, use.slot)].append((start, end, sentence))
+                continue
+            start_char, end_char, text = located.chars(start, end)
+            if use.slot in (ALL, ANY, NONE):
+                unit_key = layout.expand(self.units[use.code_id], turn.number, start_char, end_char)
+                boolean_hits[(use.rule_id, unit_key)].append(BooleanHit(use.slot, use.term_index, start_char, end_char, text, turn.number))
             else:
-                evidence.append(Evidence(code_id, rule_id, *_absolute(span, turn), turn.number, (span.text,)))
-        for rule_id, rule in self.near_rules.items():
-            pairs = _near_pairs(rule, near_spans[(rule_id, NEAR_A)], near_spans[(rule_id, NEAR_B)])
-            for first, second in pairs:
-                if sentence_of(first) == sentence_of(second):
-                    start, end = _absolute(first, turn)[0], _absolute(second, turn)[1]
-                    words = (first.text, second.text)
-                    evidence.append(Evidence(first.label_, rule_id, start, end, turn.number, words))
+                evidence.append(Evidence(use.code_id, use.rule_id, start_char, end_char, turn.number, (text,)))
+        for (rule_id, slot), firsts in near_hits.items():
+            seconds = near_hits.get((rule_id, NEAR_B)) if slot == NEAR_A else None
+            if seconds:
+                evidence += self._near_evidence(rule_id, firsts, seconds, located)
         return evidence
 
-    def _boolean_evidence(self, boolean_hits: dict) -> list[Evidence]:
+    def _near_evidence(self, rule_id: str, firsts: list[tuple[int, int, int]], seconds: list[tuple[int, int, int]],
+                       located: _Located) -> list[Evidence]:  # fmt: skip
+        rule = self.near_rules[rule_id]
+        code_id = self.uses_code[rule_id]
+        evidence = []
+        for left, right in _near_pairs(rule, firsts, seconds):
+            if left[2] == right[2]:  # the same sentence
+                start_char, _, first_text = located.chars(left[0], left[1])
+                _, end_char, second_text = located.chars(right[0], right[1])
+                evidence.append(Evidence(code_id, rule_id, start_char, end_char, located.turn.number, (first_text, second_text)))
+        return evidence
+
+    def _boolean_evidence(self, boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]]) -> list[Evidence]:
         evidence = []
         for (rule_id, _unit), hits in sorted(boolean_hits.items(), key=lambda item: item[0]):
             rule: BooleanRule = self.boolean_rules[rule_id]
-            found_all = {index for slot, index, _, _ in hits if slot == ALL}
-            positive = [(span, turn) for slot, _, span, turn in hits if slot in (ALL, ANY)]
+            found_all = {hit.term_index for hit in hits if hit.slot == ALL}
+            positive = sorted((hit for hit in hits if hit.slot in (ALL, ANY)), key=lambda hit: (hit.start_char, hit.end_char))
             holds = (
                 len(found_all) == len(rule.all_groups)
-                and (not rule.any_terms or any(slot == ANY for slot, *_ in hits))
-                and not any(slot == NONE for slot, *_ in hits)
+                and (not rule.any_terms or any(hit.slot == ANY for hit in hits))
+                and not any(hit.slot == NONE for hit in hits)
             )
             if holds and positive:
-                positions = [_absolute(span, turn) for span, turn in positive]
-                code_id = positive[0][0].label_
-                first_turn = min(turn.number for _, turn in positive)
-                words = tuple(span.text for span, _ in sorted(positive, key=lambda pair: _absolute(*pair)))
-                start = min(start for start, _ in positions)
-                end = max(end for _, end in positions)
-                evidence.append(Evidence(code_id, rule_id, start, end, first_turn, words))
+                start = min(hit.start_char for hit in positive)
+                end = max(hit.end_char for hit in positive)
+                first_turn = min(hit.turn_number for hit in positive)
+                words = tuple(hit.text for hit in positive)
+                evidence.append(Evidence(self.uses_code[rule_id], rule_id, start, end, first_turn, words))
         return evidence
 
     def _segments(self, transcript: Transcript, evidence: list[Evidence], layout: UnitLayout) -> list[Segment]:
@@ -297,18 +307,38 @@ class TranscriptCoder:
         )
 
 
-def _absolute(span: Span, turn: Turn) -> tuple[int, int]:
-    return turn.start_char + span.start_char, turn.start_char + span.end_char
+class BooleanHit(NamedTuple):
+    slot: str
+    term_index: int
+    start_char: int
+    end_char: int
+    text: str
+    turn_number: int
 
 
-def _near_pairs(rule: NearRule, first: list[Span], second: list[Span]) -> list[tuple[Span, Span]]:
-    """Pairs at most ``rule.within`` tokens apart, in text order."""
+@dataclass(frozen=True)
+class _Located:
+    """A piece's text and token offsets, to turn token ranges into transcript characters and words."""
+
+    text: str
+    offsets: TokenOffsets
+    first_tokens: list[int]  # each sentence's first token
+    turn: Turn
+
+    def chars(self, start: int, end: int) -> tuple[int, int, str]:
+        start_char, end_char = self.offsets.span(start, end)
+        return self.turn.start_char + start_char, self.turn.start_char + end_char, self.text[start_char:end_char]
+
+
+def _near_pairs(rule: NearRule, first: list[tuple[int, int, int]],
+                second: list[tuple[int, int, int]]) -> list[tuple[tuple[int, int, int], tuple[int, int, int]]]:  # fmt: skip
+    """Pairs of (start, end, sentence) token ranges at most ``rule.within`` tokens apart, in text order."""
     pairs = []
     for left in first:
         for right in second:
-            gap = max(left.start, right.start) - min(left.end, right.end)
+            gap = max(left[0], right[0]) - min(left[1], right[1])
             if 0 <= gap <= rule.within:  # a negative gap means the two overlap: one word, not two
-                pairs.append((left, right) if left.start < right.start else (right, left))
+                pairs.append((left, right) if left[0] < right[0] else (right, left))
     return pairs
 
 

@@ -4,45 +4,31 @@ The default is a blank pipeline for the codebook's language, spaCy's rule-based
 sentencizer, and a lemmatizer built on simplemma (chosen over
 spacy-lookups-data: it installs from PyPI, needs no network, covers English,
 Norwegian Bokmål and Swedish, and does not turn "broker" into "broke"; see
-docs/performance.md). Every rule ends up in two ``span_ruler`` components:
-
-* ``ipl_lemma_rules`` matches term phrases on lemmas, plus every token pattern;
-* ``ipl_lower_rules`` matches term phrases on lower-case surface forms, so a
-  term still hits where the lemmatizer gets a word wrong. Terms written in
-  double quotes ("been there") go only here: lemmas would widen them to
-  "is there".
-
-Both write into ``doc.spans[SPANS_KEY]``: a span's label is its code id, and its
-``id_`` is ``"<rule id>|<slot>|<term index>"``, the slot saying what the span is
-for and the index which of the slot's terms it is (boolean ``all`` needs each).
+docs/performance.md). The codebook's rules go last, into one component
+(``matching.CodebookMatcher``: spaCy's PhraseMatcher on lemmas and on lower-case
+forms, and its Matcher for token patterns), which leaves its hits in
+``doc.user_data[MATCHES]``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import Codebook
-from ipl_coder.coding.clitics import BE_BEFORE_S, CLITIC_LEMMAS, AmbiguousClitics, apostrophe_forms, straight
+from ipl_coder.coding.clitics import BE_BEFORE_S, CLITIC_LEMMAS, AmbiguousClitics, straight
+from ipl_coder.coding.matching import RULES, CodebookMatcher, is_exact, unquote
 from ipl_coder.errors import PipelineError
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.pipeline import SpanRuler
     from spacy.tokens import Doc
 
-SPANS_KEY = "ipl_hits"
 LEMMATIZER = "ipl_lemmatizer"
 SENTENCE_FIX = "ipl_sentence_openers"
-LEMMA_RULES, LOWER_RULES = "ipl_lemma_rules", "ipl_lower_rules"
-RULE_COMPONENTS = (LEMMA_RULES, LOWER_RULES)  # what the codebook adds; the rest decides tokens (see doc_cache.py)
+RULE_COMPONENTS = (RULES,)  # what the codebook adds; the rest decides tokens (see doc_cache.py)
 OPENERS = frozenset("([{\"“‘«")
-# Slots: what a matched span contributes to its rule.
-TERM, PATTERN, ALL, ANY, NONE, NEAR_A, NEAR_B, EXCLUDE = (
-    "term", "pattern", "all", "any", "none", "near_a", "near_b", "exclude",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -131,6 +117,12 @@ def _register_components() -> None:
         def make_lemmatizer(nlp: Language, name: str, language: str) -> SimplemmaLemmatizer:
             return SimplemmaLemmatizer(language)
 
+    if not Language.has_factory(RULES):
+
+        @Language.factory(RULES)
+        def make_rules(nlp: Language, name: str) -> CodebookMatcher:
+            return CodebookMatcher(nlp, name)
+
 
 def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Language, PipelineInfo]:
     """A pipeline for ``codebook``: ``model`` if given (a name or a path), else the blank default.
@@ -195,53 +187,9 @@ def _load_model(model: str) -> Language:
 
 
 def add_codebook_rules(nlp: Language, codebook: Codebook) -> None:
-    phrases = list(_phrase_patterns(codebook))
-    lemma_patterns = [entry for entry in phrases if not is_exact(entry["pattern"])] + list(_token_patterns(codebook))
-    # Lemmas read "don’t" as "don't"; surface forms do not, so the lower-case ruler gets both apostrophes of a term.
-    lower_patterns = [{**entry, "pattern": form} for entry in phrases for form in apostrophe_forms(unquote(entry["pattern"]))]
-    # The lower-case ruler goes first so its patterns are plain tokens (spaCy warns
-    # when they carry lemmas); a ruler with no patterns would only make spaCy warn.
-    for name, attr, patterns, first in (
-        (LEMMA_RULES, "LEMMA", lemma_patterns, False),
-        (LOWER_RULES, "LOWER", lower_patterns, True),
-    ):
-        if patterns:
-            config = {"spans_key": SPANS_KEY, "phrase_matcher_attr": attr, "overwrite": False, "validate": True}
-            ruler = cast("SpanRuler", nlp.add_pipe("span_ruler", name=name, config=config,
-                                                    first=first or None, last=(not first) or None))  # spaCy takes one of them
-            ruler.add_patterns(patterns)
+    matcher = nlp.add_pipe(RULES, last=True)
+    assert isinstance(matcher, CodebookMatcher)
+    matcher.add_codebook(codebook)
 
 
-def is_exact(term: str) -> bool:
-    """A term in double quotes matches only as written (any case), never by lemma."""
-    return len(term) > 2 and term.startswith('"') and term.endswith('"')
-
-
-def unquote(term: str) -> str:
-    return term[1:-1].strip() if is_exact(term) else term
-
-
-def _phrase_patterns(codebook: Codebook) -> Iterator[dict[str, Any]]:
-    for code in codebook.codes:
-        slots: list[tuple[str, str, tuple[str, ...]]] = []
-        if code.term_rule:
-            slots.append((code.term_rule.rule_id, TERM, code.term_rule.terms))
-        for rule in code.boolean_rules:
-            # An 'all' match is numbered by its group, so the rule holds when every group number is found.
-            for group_index, group in enumerate(rule.all_groups):
-                for term in group:
-                    yield {"label": code.code_id, "id": f"{rule.rule_id}|{ALL}|{group_index}", "pattern": term}
-            slots += [(rule.rule_id, ANY, rule.any_terms), (rule.rule_id, NONE, rule.none_terms)]
-        for near in code.near_rules:
-            slots += [(near.rule_id, NEAR_A, near.terms), (near.rule_id, NEAR_B, near.near_terms)]
-        if code.has_rules:  # exclude_terms veto the code's own matches; without rules there are none to veto
-            slots.append((f"{code.code_id}:exclude_terms", EXCLUDE, code.exclude_terms))
-        for rule_id, slot, terms in slots:
-            for term_index, term in enumerate(terms):
-                yield {"label": code.code_id, "id": f"{rule_id}|{slot}|{term_index}", "pattern": term}
-
-
-def _token_patterns(codebook: Codebook) -> Iterator[dict[str, Any]]:
-    for code in codebook.codes:
-        for rule in code.pattern_rules:
-            yield {"label": code.code_id, "id": f"{rule.rule_id}|{PATTERN}|0", "pattern": rule.pattern}
+__all__ = ["RULES", "CodebookMatcher", "is_exact", "unquote"]  # re-exported: lint and tests read them here

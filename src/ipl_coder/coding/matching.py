@@ -1,0 +1,193 @@
+"""The codebook compiled into spaCy's matchers: every hit as a plain (term, start, end) triple.
+
+Terms of every kind (plain terms, boolean groups, ``near`` pairs, exclude
+terms) go through two ``PhraseMatcher``s, one on lemmas and one on lower-case
+surface forms, so a term still hits where the lemmatizer gets a word wrong.
+Terms written in double quotes ("been there") go only to the lower-case one:
+lemmas would widen them to "is there". Each distinct term is one matcher key,
+however many rules use it, and a hit is fanned out to its uses (see
+``TermUse``) only afterwards: common words ("team", "peer") are in dozens of
+``near`` and boolean rules, and matching them once per rule made most of the
+run's work.
+
+Token patterns go through spaCy's ``Matcher``, one per pattern, each run only
+on a Doc that holds, for every token the pattern requires, a word that token
+accepts: the Matcher tests every token of every Doc otherwise, and a pattern
+starting "tell / explain / bring ..." rarely has its words in a turn.
+
+The component leaves its hits in ``doc.user_data[MATCHES]`` rather than as
+Spans in ``doc.spans``: a long interview has a hundred thousand hits, and
+making a Span of each cost more than tokenising. ``coders.py`` turns the few
+that become suggestions into character ranges and words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ipl_coder.codebook.model import Codebook
+from ipl_coder.coding.clitics import apostrophe_forms
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.matcher import Matcher
+    from spacy.tokens import Doc
+
+RULES = "ipl_codebook_rules"  # the component's name in the pipeline
+MATCHES = "ipl_matches"  # its key in doc.user_data: a list of (term key, start token, end token)
+# Slots: what a hit contributes to its rule.
+TERM, PATTERN, ALL, ANY, NONE, NEAR_A, NEAR_B, EXCLUDE = (
+    "term", "pattern", "all", "any", "none", "near_a", "near_b", "exclude",
+)  # fmt: skip
+_FILTERED_ATTRS = ("LEMMA", "LOWER", "ORTH", "TEXT", "NORM")  # what a pattern's pre-check understands
+
+
+@dataclass(frozen=True)
+class TermUse:
+    """One place a term is used: the code and rule, what the hit is for there, and which of the slot's terms it is.
+
+    ``term_index`` numbers an ``all`` term by its group, so a boolean rule
+    holds when every group number is found.
+    """
+
+    code_id: str
+    rule_id: str
+    slot: str
+    term_index: int
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    matcher: Matcher
+    required: tuple[tuple[str, frozenset[int]], ...]  # per required token: an attribute and the values it accepts
+
+
+class CodebookMatcher:
+    """A spaCy component holding a codebook's rules in one language; fill it with ``add_codebook``."""
+
+    def __init__(self, nlp: Language, name: str = RULES) -> None:
+        from spacy.matcher import PhraseMatcher
+
+        self.nlp = nlp
+        self.name = name
+        self.lemma_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.patterns: list[_Pattern] = []
+        self.uses: dict[int, tuple[TermUse, ...]] = {}  # term key -> every use of it
+
+    def __call__(self, doc: Doc) -> Doc:
+        hits = set(self.lower_matcher(doc)) | set(self.lemma_matcher(doc))  # as_spans=False: plain triples
+        if self.patterns:
+            hits.update(self._pattern_hits(doc))
+        # In text order, so the words of evidence that ties on its characters come in the order they are said.
+        doc.user_data[MATCHES] = sorted((hit for hit in hits if hit[1] != hit[2]), key=lambda hit: (hit[1], hit[2], hit[0]))
+        return doc
+
+    def add_codebook(self, codebook: Codebook) -> None:
+        strings = self.nlp.vocab.strings
+        uses: dict[str, list[TermUse]] = defaultdict(list)
+        for term, use in _term_uses(codebook):
+            uses[term].append(use)
+        keys = {term: f"{RULES}:term:{term}" for term in uses}
+        for term, term_uses in uses.items():
+            self.uses[strings.add(keys[term])] = tuple(term_uses)
+        lemma_terms = [term for term in uses if not is_exact(term)]
+        # The lemma patterns need the pipeline's own lemmas, so everything before this component runs on them.
+        with self.nlp.select_pipes(disable=[self.name]):
+            for term, pattern in zip(lemma_terms, self.nlp.pipe(lemma_terms), strict=True):
+                self.lemma_matcher.add(keys[term], [pattern])
+        for term in uses:  # lemmas read "don’t" as "don't", surface forms do not: both apostrophes of a term
+            self.lower_matcher.add(keys[term], [self.nlp.make_doc(form) for form in apostrophe_forms(unquote(term))])
+        for code in codebook.codes:
+            for rule in code.pattern_rules:
+                self._add_pattern(code.code_id, rule.rule_id, rule.pattern)
+
+    def _add_pattern(self, code_id: str, rule_id: str, pattern: list[dict[str, Any]]) -> None:
+        from spacy.matcher import Matcher
+
+        key = f"{RULES}:pattern:{rule_id}"
+        matcher = Matcher(self.nlp.vocab, validate=True)
+        matcher.add(key, [pattern])
+        self.uses[self.nlp.vocab.strings.add(key)] = (TermUse(code_id, rule_id, PATTERN, 0),)
+        self.patterns.append(_Pattern(matcher, tuple(_required_words(pattern, self.nlp.vocab.strings.add))))
+
+    def _pattern_hits(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
+        from spacy.attrs import IDS
+
+        present: dict[str, set[int]] = {}
+        for pattern in self.patterns:
+            for attr, accepted in pattern.required:
+                if attr not in present:
+                    present[attr] = set(doc.to_array(IDS[attr]).tolist())
+                if accepted.isdisjoint(present[attr]):
+                    break  # a token the pattern needs has none of its words here: it cannot match
+            else:
+                yield from pattern.matcher(doc)
+
+
+def _required_words(pattern: list[dict[str, Any]], add: Any) -> Iterator[tuple[str, frozenset[int]]]:
+    """For each token a pattern cannot do without, an attribute and the hashes of the values it accepts.
+
+    Only plain values and ``IN`` lists count; a token with only other
+    predicates (REGEX, NOT_IN, IS_PUNCT, ...) gives no pre-check, which only
+    means the Matcher runs more often.
+    """
+    for spec in pattern:
+        if not _required(str(spec.get("OP", "1"))):
+            continue
+        for attr, value in spec.items():
+            name = str(attr).upper()
+            name = "ORTH" if name == "TEXT" else name
+            if name not in _FILTERED_ATTRS:
+                continue
+            if isinstance(value, str):
+                yield name, frozenset({add(value)})
+                break
+            if isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
+                yield name, frozenset(add(str(item)) for item in value["IN"])
+                break
+
+
+def _required(operator: str) -> bool:
+    """Whether a token with this OP must occur at least once: "1", "+", "{2}", "{1,3}", "{2,}"."""
+    if operator in ("1", "+"):
+        return True
+    if operator.startswith("{") and operator.endswith("}"):
+        least = operator[1:-1].split(",")[0].strip()
+        return least.isdigit() and int(least) > 0
+    return False
+
+
+def _term_uses(codebook: Codebook) -> Iterator[tuple[str, TermUse]]:
+    for code in codebook.codes:
+        slots: list[tuple[str, str, tuple[str, ...]]] = []
+        if code.term_rule:
+            slots.append((code.term_rule.rule_id, TERM, code.term_rule.terms))
+        for rule in code.boolean_rules:
+            for group_index, group in enumerate(rule.all_groups):
+                for term in group:
+                    yield term, TermUse(code.code_id, rule.rule_id, ALL, group_index)
+            slots += [(rule.rule_id, ANY, rule.any_terms), (rule.rule_id, NONE, rule.none_terms)]
+        for near in code.near_rules:
+            slots += [(near.rule_id, NEAR_A, near.terms), (near.rule_id, NEAR_B, near.near_terms)]
+        if code.has_rules:  # exclude_terms veto the code's own matches; without rules there are none to veto
+            slots.append((f"{code.code_id}:exclude_terms", EXCLUDE, code.exclude_terms))
+        yield from _slot_uses(code.code_id, slots)
+
+
+def _slot_uses(code_id: str, slots: Iterable[tuple[str, str, tuple[str, ...]]]) -> Iterator[tuple[str, TermUse]]:
+    for rule_id, slot, terms in slots:
+        for term_index, term in enumerate(terms):
+            yield term, TermUse(code_id, rule_id, slot, term_index)
+
+
+def is_exact(term: str) -> bool:
+    """A term in double quotes matches only as written (any case), never by lemma."""
+    return len(term) > 2 and term.startswith('"') and term.endswith('"')
+
+
+def unquote(term: str) -> str:
+    return term[1:-1].strip() if is_exact(term) else term
