@@ -9,6 +9,7 @@ and single rules or words behind most segments (the usual false positives).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -169,15 +170,16 @@ class _Dictionary:
     """
 
     def __init__(self, language: str, asked: set[str]) -> None:
-        from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+        from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 
         try:
-            mapping = DefaultDictionaryFactory(cache_max_size=1).get_dictionary(language)
+            mapping = StreamDictionaryFactory(cache_max_size=1).get_dictionary(language)
         except (KeyError, ValueError):
-            mapping = {}
-        # Only the words lint asks about are kept: the whole list is dropped when this returns.
+            self.known: set[str] = set()
+            self.bases: set[str] = set()
+            return
         self.known = {word for word in asked if word in mapping}
-        self.bases = {text for base in mapping.values() if (text := _text(base)) in asked}
+        self.bases = _base_forms(mapping, asked)
 
     def misreading(self, word: str, lemma: str) -> str | None:
         """Why reading ``word`` as ``lemma`` may not be what a term's author meant, if it may not."""
@@ -190,17 +192,51 @@ class _Dictionary:
         return None
 
 
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
+def _base_forms(mapping: Mapping[str, str], asked: set[str]) -> set[str]:
+    """Which asked words are some word's lemma.
+
+    simplemma's streamed list (the one the lemmatizer uses: a tenth of the
+    memory of the whole list as a dict) is read record by record, its values
+    compared as stored bytes, so nothing but the asked words is kept. It uses
+    simplemma's record reader, which is not public: should that change, the
+    values are read through the mapping instead, the same answer more slowly.
+    """
+    try:
+        from simplemma.strategies.dictionaries import frontcode
+
+        data, position, reverse = mapping._data, mapping._pos, mapping._rev  # type: ignore[attr-defined]
+        stored = {(word.encode()[::-1] if reverse else word.encode()): word for word in asked}
+        return {stored[value] for _, _, value in frontcode._iter_records(data, position) if value in stored}
+    except (AttributeError, ImportError):
+        return {value for value in mapping.values() if value in asked}
+
+
+class _Tally:
+    """What lint needs of a run's suggestions, counted as they stream past: a project of any size fits."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.rule_segments: Counter[str] = Counter()
+        self.code_segments: Counter[str] = Counter()
+        self.code_words: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(self, segment: SegmentRow) -> None:
+        self.total += 1
+        self.rule_segments.update(segment.rules)
+        self.code_segments[segment.code_id] += 1
+        self.code_words[segment.code_id].update({matched.casefold() for matched in segment.matched})
 
 
 def _project_warnings(codebook: Codebook, project_dir: Path) -> tuple[list[LintWarning], tuple[str, ...]]:
     from ipl_coder.store import ProjectStore
 
+    tally = _Tally()
     with ProjectStore.open(project_dir) as store:
         run = store.latest_run()
         current_hash = store.current_codebook_hash()
-        segments = [segment for segment in store.segments() if segment.suggested and segment.origin == "machine"]
+        for segment in store.segments():
+            if segment.suggested and segment.origin == "machine":
+                tally.add(segment)
         languages = {language or codebook.language for language in store.transcript_languages().values()}
     notes = []
     if run is None:
@@ -208,38 +244,34 @@ def _project_warnings(codebook: Codebook, project_dir: Path) -> tuple[list[LintW
     if current_hash != codebook.content_hash:
         notes.append(f"the project was last coded (run #{run.run_id}) with another version of this codebook; "
                      "rules added since then show as matching nothing until you run 'ipl-coder code' again")  # fmt: skip
-    rule_segments = Counter(rule for segment in segments for rule in segment.rules)
     warnings = []
     for language in sorted(languages & set(codebook.languages)):
         for code in codebook.in_language(language).codes:
             for rule_id in code.rule_ids:
-                if not rule_segments[rule_id]:
+                if not tally.rule_segments[rule_id]:
                     message = f"rule '{rule_id}' matched nothing in the project's latest run"
                     warnings.append(LintWarning("unmatched-rule", code.code_id, codebook.code(code.code_id).line, message))
-    warnings += _dominant(codebook, segments, rule_segments)
+    warnings += _dominant(codebook, tally)
     return warnings, tuple(notes)
 
 
-def _dominant(codebook: Codebook, segments: list[SegmentRow], rule_segments: Counter[str]) -> list[LintWarning]:
+def _dominant(codebook: Codebook, tally: _Tally) -> list[LintWarning]:
     warnings = []
     known = {code.code_id: code for code in codebook.codes}
-    total = len(segments)
-    for rule_id, count in rule_segments.most_common():
+    total = tally.total
+    for rule_id, count in tally.rule_segments.most_common():
         code_id = rule_id.partition(":")[0]
         if total >= MIN_SEGMENTS and count / total > DOMINANT_RULE_SHARE and code_id in known:
             message = (f"rule '{rule_id}' makes {count} of all {total} segments ({count / total:.0%}); "
                        "check a sample of them for false positives")  # fmt: skip
             warnings.append(LintWarning("dominant-rule", code_id, known[code_id].line, message))
-    by_code: dict[str, list[SegmentRow]] = defaultdict(list)
-    for segment in segments:
-        by_code[segment.code_id].append(segment)
-    for code_id, own in by_code.items():
-        words = Counter(word for segment in own for word in {matched.casefold() for matched in segment.matched})
-        if code_id not in known or len(own) < MIN_SEGMENTS or not words:
+    for code_id, own in tally.code_segments.items():
+        words = tally.code_words[code_id]
+        if code_id not in known or own < MIN_SEGMENTS or not words:
             continue
         word, count = words.most_common(1)[0]
-        if count / len(own) > DOMINANT_WORD_SHARE:
-            message = (f"the word '{word}' is behind {count} of the {len(own)} '{code_id}' segments ({count / len(own):.0%}); "
+        if count / own > DOMINANT_WORD_SHARE:
+            message = (f"the word '{word}' is behind {count} of the {own} '{code_id}' segments ({count / own:.0%}); "
                        "check a sample of them for false positives")  # fmt: skip
             warnings.append(LintWarning("dominant-word", code_id, known[code_id].line, message))
     return warnings

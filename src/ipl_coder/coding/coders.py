@@ -84,10 +84,9 @@ class UnitLayout:
             if turn is not None:
                 exchange.append(turn)
 
-    def add_sentences(self, turn: Turn, doc: Doc, offsets: TokenOffsets) -> list[int]:
-        """Record the turn's sentences; returns each sentence's first token index."""
+    def add_sentences(self, turn: Turn, doc: Doc, turn_text: str, offsets: TokenOffsets) -> list[int]:
+        """Record the turn's sentences (``turn_text`` is the Doc's text: ``doc.text`` joins every token anew)."""
         bounds, first_tokens = [], []
-        turn_text = doc.text
         for first_token, start_char, end_char in sentence_bounds(doc, offsets):
             text = turn_text[start_char:end_char]
             stripped = text.strip()
@@ -200,11 +199,12 @@ class TranscriptCoder:
         turns = [piece for turn in transcript.turns if self.applying(turn) for piece in pieces(turn, transcript.text)]
         evidence: list[Evidence] = []
         boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]] = defaultdict(list)
-        docs = self.docs.docs(transcript.content_hash, [transcript.turn_text(turn) for turn in turns])
-        for doc, turn in zip(docs, turns, strict=True):
+        texts = [transcript.turn_text(turn) for turn in turns]
+        docs = self.docs.docs(transcript.content_hash, texts)
+        for doc, text, turn in zip(docs, texts, turns, strict=True):
             offsets = TokenOffsets(doc)
-            sentence_starts = layout.add_sentences(turn, doc, offsets)
-            evidence += self._turn_evidence(doc, turn, _Located(doc.text, offsets, sentence_starts, turn), layout, boolean_hits)
+            sentence_starts = layout.add_sentences(turn, doc, text, offsets)
+            evidence += self._turn_evidence(doc, turn, _Located(text, offsets, sentence_starts, turn), layout, boolean_hits)
         evidence += self._boolean_evidence(boolean_hits)
         segments = CodedSegments(self._segments(transcript, evidence, layout))
         segments.from_cache = self.docs.reused

@@ -81,7 +81,9 @@ class PieceDocs:
         self.reused = False
         if self.folder is None:
             return self.nlp.pipe(texts)
-        path = self.folder / f"{hashlib.sha256(f'{content_hash}|{self.key}'.encode()).hexdigest()[:32]}{SUFFIX}"
+        # The pieces are in the name too: other turns coded (a codebook's 'speakers', --interviewer) make another entry.
+        pieces = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
+        path = self.folder / f"{hashlib.sha256(f'{content_hash}|{self.key}|{pieces}'.encode()).hexdigest()[:32]}{SUFFIX}"
         cached = self._load(path, texts)
         if cached is not None:
             self.reused = True
@@ -118,9 +120,15 @@ class PieceDocs:
             docs = list(DocBin().from_bytes(data).get_docs(self.nlp.vocab))
         except Exception:  # noqa: BLE001 - a damaged file fails in msgpack, zlib or spaCy, in many ways: code afresh
             return None
-        if len(docs) != len(texts) or any(doc.text != text for doc, text in zip(docs, texts, strict=True)):
-            return None  # other turns are coded now (a codebook's 'speakers', --interviewer): code afresh
+        if len(docs) != len(texts) or any(len(doc) and _end_char(doc) > len(text) for doc, text in zip(docs, texts, strict=True)):
+            return None  # not what this file should hold (the name says which texts it holds): code afresh
         return docs
+
+
+def _end_char(doc: Doc) -> int:
+    """Where the Doc's last token ends; ``doc.text`` would join every token to tell."""
+    last = doc[-1]
+    return last.idx + len(last.text)
 
 
 def _touch(path: Path) -> None:
