@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 from ipl_coder.coding.doc_cache import CACHE_FOLDER, DOCS_FOLDER, SUFFIX
@@ -152,3 +155,32 @@ def test_the_summary_reports_the_cache(tmp_path: Path) -> None:
     assert f"in {project / CACHE_FOLDER} (safe to delete)" in stdout
     exit_code, stdout, _ = run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "--jobs", "1", "--no-cache")
     assert "Cache:" not in stdout
+
+
+def test_an_entry_from_before_the_short_form_lemmas_is_not_reused(tmp_path: Path, write_file: Callable[..., Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """An entry of format 1 holds "n't" with the lemma "n't": the new format misses it, so `not` finds "didn't"."""
+    from spacy.tokens import DocBin
+
+    from ipl_coder.codebook.schema import load_codebook
+    from ipl_coder.coding import doc_cache
+    from ipl_coder.coding.pipeline import build_pipeline
+
+    codebook = write_file("negation.yaml", "name: negation\ncodes:\n  - id: negation\n    terms: [not]\n")
+    corpus = write_file("corpus/P1.txt", "Interviewer: And then?\nP1: I didn't know what to say.\n")
+    project = tmp_path / "project"
+    monkeypatch.setattr(doc_cache, "CACHE_FORMAT", 1)
+    code(corpus, project, codebook=codebook)
+    # What the lemmatizer of format 1 wrote in its entry: "n't" its own lemma.
+    [old] = entries(project)
+    nlp, _ = build_pipeline(load_codebook(codebook))
+    docs = list(DocBin().from_bytes(old.read_bytes()).get_docs(nlp.vocab))
+    for token in (token for doc in docs for token in doc if token.lower_ == "n't"):
+        token.lemma_ = "n't"
+    old.write_bytes(DocBin(docs=docs).to_bytes())
+    stale = code(corpus, project, codebook=codebook)
+    assert stale["cache"]["reused"] == 1 and stale["segments"] == 0  # had the format stayed 1: the old lemmas, no match
+    monkeypatch.undo()
+    fresh = code(corpus, project, codebook=codebook)
+    assert fresh["cache"]["reused"] == 0 and fresh["segments"] == 1
+    assert old not in entries(project) and len(entries(project)) == 1  # the old entry is pruned

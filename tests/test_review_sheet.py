@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -124,6 +125,31 @@ def test_a_good_sheet_applies_every_row_once(fresh_project: Path, tmp_path: Path
     write_sheet(stale, rows_old)
     exit_code, _, stderr = run_cli("review", "import", stale, "-p", fresh_project, "--coder", "ana")
     assert exit_code == 1 and "row 3: ana decided 'reject' on this segment at" in stderr
+
+
+def test_an_added_row_on_a_suggestion_is_reported_as_accepting_it(fresh_project: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "review.csv"
+    run_cli("review", "export", "-p", fresh_project, "-o", sheet, "--coder", "ana")
+    rows = read_sheet(sheet)
+    suggestion, other = rows[0], next(row for row in rows if row["code"] != rows[0]["code"])
+    blank = dict.fromkeys(rows[0], "")
+    added = [blank | {key: suggestion[key] for key in ("transcript", "code", "start", "end")},  # the machine's very passage
+             blank | {"transcript": other["transcript"], "code": suggestion["code"], "start": other["start"], "end": other["end"]}]
+    filled = tmp_path / "filled.csv"
+    write_sheet(filled, [*rows, *added])
+    with ProjectStore.open(fresh_project) as store:
+        humans_before = sum(1 for segment in store.segments() if segment.origin == "human")
+    exit_code, stdout, stderr = run_cli("review", "import", filled, "-p", fresh_project, "--coder", "ana")
+    assert exit_code == 0, stderr
+    assert "Applied 2 changes (1 accepted an existing suggestion, 1 add);" in stdout
+    assert f"{suggestion['code']} │ accepted an existing suggestion" in stdout
+    with ProjectStore.open(fresh_project) as store:
+        assert store.coder_views("ana")[suggestion["segment_id"]].status == "accepted"
+        [decision] = store.decisions(suggestion["segment_id"])
+        assert (decision.decision, decision.coder, decision.source) == ("accept", "ana", f"sheet {filled.name} row {len(rows) + 2}")
+        assert sum(1 for segment in store.segments() if segment.origin == "human") == humans_before + 1  # only the second row's
+    exit_code, stdout, _ = run_cli("review", "import", filled, "-p", fresh_project, "--coder", "ana", "--json")
+    assert exit_code == 0 and json.loads(stdout)["applied"] == 0
 
 
 def test_decisions_survive_a_codebook_edit_and_a_rerun(tmp_path: Path) -> None:

@@ -123,8 +123,7 @@ def import_command(
         console.print(table)
     counts: dict[str, int] = {}
     for change in result.changes:
-        kind = change.change.split(" ")[0]
-        counts[kind] = counts.get(kind, 0) + 1
+        counts[change.kind] = counts.get(change.kind, 0) + 1
     summary = ", ".join(f"{number:,} {kind}" for kind, number in counts.items())
     console.print(f"Applied {count(len(result.changes), 'change')} ({summary}); {count(result.unchanged, 'row')} unchanged.")
     if result.exports:

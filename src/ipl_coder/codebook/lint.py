@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import Code, Codebook
 from ipl_coder.codebook.schema import load_codebook
+from ipl_coder.coding.clitics import is_clitic, straight
 from ipl_coder.coding.pipeline import is_exact
 
 if TYPE_CHECKING:
+    from spacy.tokens import Token
+
     from ipl_coder.store import SegmentRow
 
 # A rule behind more than this share of all segments deserves a look at a sample of them.
@@ -129,7 +132,8 @@ def _lemma_warnings(codebook: Codebook) -> list[LintWarning]:
         for code in view.codes:
             for term, doc in read[code.code_id]:
                 changed = [(token.lower_, token.lemma_.lower(), kind) for token in doc
-                           if (kind := dictionary.misreading(token.lower_, token.lemma_.lower()))
+                           if not _short_form(token, language)
+                           and (kind := dictionary.misreading(token.lower_, token.lemma_.lower()))
                            and not (len(doc) > 1 and token.is_stop)]  # "them" read as "they" in "us and them" is harmless
                 if changed:
                     readings = "; ".join(f"'{word}' as '{lemma}' ({kind})" for word, lemma, kind in changed)
@@ -139,6 +143,15 @@ def _lemma_warnings(codebook: Codebook) -> list[LintWarning]:
                     warnings.append(LintWarning("lemma", code.code_id, code.line, message))
         del dictionary  # before the next language's list is loaded
     return warnings
+
+
+def _short_form(token: Token, language: str) -> bool:
+    """A form read by the documented rules for short forms, not by the dictionary: "n't" as "not", "'s" as "be".
+
+    spaCy's tokenizer says what a short form stands for in its NORM ("nt" in "dont" is "not", "ca" in "can't"
+    is "can"), and coding/clitics.py reads the ambiguous "'s" and "'d": neither is the dictionary misreading a word.
+    """
+    return is_clitic(token.lower_, language) or straight(token.norm_) != straight(token.lower_)
 
 
 def _every_term(code: Code) -> list[str]:

@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 # Bump whenever ipl-coder's own token components (keep_openers_with_next_sentence,
 # SimplemmaLemmatizer, the sentencizer's set-up in build_pipeline) or this file's
 # layout change: every older entry then misses, and is replaced.
-CACHE_FORMAT = 2  # 2: the default pipeline's entries hold only the attributes it sets
+# 2: lemmas of NORMs, so "n't" is "not" and "it's" is "it be" (coding/clitics.py).
+# 3: the default pipeline's entries hold only the attributes it sets (docbin.py).
+CACHE_FORMAT = 3
 CACHE_FOLDER = "cache"  # in the project folder; holds nothing else than this cache
 DOCS_FOLDER = "docs"
 CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ipl_coder.codebook.model import Codebook
+from ipl_coder.coding.clitics import apostrophe_forms
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -98,8 +99,8 @@ class CodebookMatcher:
         with self.nlp.select_pipes(disable=[self.name]):
             for term, pattern in zip(lemma_terms, self.nlp.pipe(lemma_terms), strict=True):
                 self.lemma_matcher.add(keys[term], [pattern])
-        for term in uses:
-            self.lower_matcher.add(keys[term], [self.nlp.make_doc(unquote(term))])
+        for term in uses:  # lemmas read "don’t" as "don't", surface forms do not: both apostrophes of a term
+            self.lower_matcher.add(keys[term], [self.nlp.make_doc(form) for form in apostrophe_forms(unquote(term))])
         for code in codebook.codes:
             for rule in code.pattern_rules:
                 self._add_pattern(code.code_id, rule.rule_id, rule.pattern)

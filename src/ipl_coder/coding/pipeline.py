@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import Codebook
+from ipl_coder.coding.clitics import BE_BEFORE_S, CLITIC_LEMMAS, AmbiguousClitics, straight
 from ipl_coder.coding.matching import RULES, CodebookMatcher, is_exact, unquote
 from ipl_coder.errors import PipelineError
 
@@ -38,8 +39,11 @@ class PipelineInfo:
 
 
 class SimplemmaLemmatizer:
-    """Sets each token's lemma to simplemma's lower-case lemma, cached per word form.
+    """Sets each token's lemma to simplemma's lower-case lemma of its NORM, cached per NORM.
 
+    The NORM is the lower-case form, except where spaCy's tokenizer exceptions
+    say what a form stands for: "n't" is "not", "'m" is "am", "’ve" is "have"
+    (see coding/clitics.py, which also reads the ambiguous "'s" and "'d").
     It works on whole attribute arrays rather than Token objects: creating a
     Python object per word cost more than the rest of the pipeline together.
     """
@@ -51,21 +55,32 @@ class SimplemmaLemmatizer:
         # The streamed word lists: the same lemmas as the full ones (checked on every word of the samples and the gold
         # set), a seventh of the memory (Norwegian: 10 MB, not 70), and each word is looked up once per run anyway.
         self.lemmatize = functools.partial(simplemma.lemmatize, low_memory=True)
-        self.cache: dict[int, int] = {}  # lower-case form's hash -> lemma's hash
+        self.clitics = CLITIC_LEMMAS.get(language, {})
+        self.ambiguous: AmbiguousClitics | None = None  # made with the first Doc's strings
+        self.cache: dict[int, int] = {}  # NORM's hash -> lemma's hash
+
+    def lemma(self, norm: str) -> str:
+        form = straight(norm)
+        if form in self.clitics:
+            return self.clitics[form]
+        return self.lemmatize(form, lang=self.language).lower() if form.isalpha() or "-" in form else form.lower()
 
     def __call__(self, doc: Doc) -> Doc:
         import numpy
-        from spacy.attrs import LEMMA, LOWER
+        from spacy.attrs import LEMMA, NORM
 
         strings, cache = doc.vocab.strings, self.cache
+        norms = doc.to_array(NORM).tolist()
         lemma_hashes = []
-        for lower_hash in doc.to_array(LOWER).tolist():
-            lemma_hash = cache.get(lower_hash)
+        for norm_hash in norms:
+            lemma_hash = cache.get(norm_hash)
             if lemma_hash is None:
-                lower = strings[lower_hash]
-                lemma = self.lemmatize(lower, lang=self.language).lower() if lower.isalpha() or "-" in lower else lower
-                lemma_hash = cache[lower_hash] = strings.add(lemma)
+                lemma_hash = cache[norm_hash] = strings.add(self.lemma(strings[norm_hash]))
             lemma_hashes.append(lemma_hash)
+        if self.language in BE_BEFORE_S:
+            if self.ambiguous is None:
+                self.ambiguous = AmbiguousClitics(self.language, strings)
+            self.ambiguous.read(norms, lemma_hashes)
         doc.from_array([LEMMA], numpy.array(lemma_hashes, dtype="uint64").reshape(-1, 1))  # type: ignore[arg-type]  # thinc's Ints2d is this array
         return doc
 

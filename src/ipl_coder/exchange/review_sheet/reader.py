@@ -9,13 +9,13 @@ decision never takes a decision back: that is what undo in 'ipl-coder review' is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ipl_coder.errors import InputError, IplCoderError
 from ipl_coder.files import unguarded
 from ipl_coder.review.session import coder_name, did_you_mean, find_passage
-from ipl_coder.store import WITHDRAWN, CoderView, NewDecision, Passage, ProjectStore, SegmentRow
+from ipl_coder.store import WITHDRAWN, CoderView, NewDecision, Passage, ProjectStore, RecordedDecision, SegmentRow
 from ipl_coder.transcripts.spreadsheets import read_rows
 
 DECISION_WORDS = {
@@ -24,6 +24,7 @@ DECISION_WORDS = {
     "recode": "recode", "recoded": "recode",
 }  # fmt: skip
 REQUIRED = ("segment_id", "decision")
+ACCEPTED_SUGGESTION = "accepted an existing suggestion"  # an added row on the passage of a suggestion of its code
 OFFSET = re.compile(r"[0-9]{1,15}")
 
 
@@ -40,8 +41,13 @@ class SheetChange:
     row: int  # as the spreadsheet numbers it: the header is row 1
     transcript: str
     code_id: str
-    change: str  # "accept", "recode → broker", "note", "add", ...
+    change: str  # "accept", "recode → broker", "note", "add", "accepted an existing suggestion", ...
     coder: str
+
+    @property
+    def kind(self) -> str:
+        """What a summary counts the change as: a recode without its new code."""
+        return self.change.split(" → ")[0]
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,23 @@ def import_review_sheet(project_dir: Path, path: Path, coder: str | None = None)
             reader.read(number, cells)
         if reader.problems:
             raise SheetError(path, reader.problems)
-        store.record_decisions([decision for decision, _ in reader.decisions])
+        recorded = store.record_decisions([decision for decision, _ in reader.decisions])
+        changes = [_as_recorded(change, outcome, store) for (_, change), outcome in zip(reader.decisions, recorded, strict=True)]
         exports: list[Path] = []
         if reader.decisions:
             from ipl_coder.coding.exports import write_project_exports
 
             exports = write_project_exports(store, project_dir, store.export_statuses()).paths
-    return SheetImportResult(path, [change for _, change in reader.decisions], reader.unchanged, exports)
+    return SheetImportResult(path, changes, reader.unchanged, exports)
+
+
+def _as_recorded(change: SheetChange, outcome: RecordedDecision, store: ProjectStore) -> SheetChange:
+    """An added row on the very passage of a suggestion of its code accepts that suggestion: say so, not "add"."""
+    if change.change == "add" and not outcome.added:
+        segment = store.segment(outcome.segment_id)
+        if segment is not None and segment.origin == "machine":
+            return replace(change, change=ACCEPTED_SUGGESTION)
+    return change
 
 
 class _SheetReader:
