@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import spacy
 from spacy.tokens import Doc
-from tests.conftest import IPL_CODEBOOK, run_cli
 
+from conftest import IPL_CODEBOOK, ROOT, run_cli
 from ipl_coder.coding.doc_arrays import TokenOffsets, sentence_bounds, sentence_starts
 from ipl_coder.coding.matching import _required, _required_words
 from ipl_coder.transcripts.detect import detect_language, detector_process
@@ -150,3 +150,20 @@ def test_the_default_pipelines_cache_entry_reads_back_the_same_tokens_into_a_new
     assert [[(t.text, t.norm_, t.lemma_, t.is_sent_start) for t in doc] for doc in back] == [
         [(t.text, t.norm_, t.lemma_, t.is_sent_start) for t in doc] for doc in docs]
     assert all((old.to_array(attrs) == new.to_array(attrs)).all() for old, new in zip(docs, back, strict=True))
+
+
+def test_the_array_sentencizer_splits_every_turn_as_spacys_own() -> None:
+    from ipl_coder.coding.pipeline import SENTENCIZER, _register_components
+    from ipl_coder.transcripts.reader import find_transcripts, read_transcript
+
+    _register_components()
+    ours, theirs = spacy.blank("en"), spacy.blank("en")
+    ours.add_pipe(SENTENCIZER)
+    theirs.add_pipe("sentencizer")
+    texts = ["", ".", "Hi", "Well... (laughs) \"No!\" he said.  Then?! ‘Quoted.’ Yes. 3.5 kg.", "Ja. «Nei.» Kanskje?"]
+    folders = [ROOT / "sample_transcripts", ROOT / "benchmarks" / "gold" / "tuning"]
+    for transcript_file in find_transcripts(folders):
+        transcript = read_transcript(transcript_file)
+        texts += [transcript.turn_text(turn) for turn in transcript.turns]
+    for ours_doc, theirs_doc in zip(ours.pipe(texts), theirs.pipe(texts), strict=True):
+        assert [token.is_sent_start for token in ours_doc] == [token.is_sent_start for token in theirs_doc], ours_doc.text

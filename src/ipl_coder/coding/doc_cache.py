@@ -28,7 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ipl_coder.coding.pipeline import LEMMATIZER, RULE_COMPONENTS, SENTENCE_FIX, PipelineInfo
+from ipl_coder.coding.pipeline import LEMMATIZER, RULE_COMPONENTS, SENTENCE_FIX, SENTENCIZER, PipelineInfo
 from ipl_coder.errors import ProjectError
 from ipl_coder.files import atomic_path, remove_leftovers
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-# Bump whenever ipl-coder's own token components (keep_openers_with_next_sentence,
+# Bump whenever ipl-coder's own token components (sentences.py,
 # SimplemmaLemmatizer, the sentencizer's set-up in build_pipeline) or this file's
 # layout change: every older entry then misses, and is replaced.
 # 2: lemmas of NORMs, so "n't" is "not" and "it's" is "it be" (coding/clitics.py).
@@ -46,7 +46,7 @@ CACHE_FOLDER = "cache"  # in the project folder; holds nothing else than this ca
 DOCS_FOLDER = "docs"
 CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)
 SUFFIX = ".spacy"
-DEFAULT_COMPONENTS = frozenset({"sentencizer", SENTENCE_FIX, LEMMATIZER})  # see docbin.py
+DEFAULT_COMPONENTS = frozenset({SENTENCIZER, SENTENCE_FIX, LEMMATIZER})  # see docbin.py
 
 
 def cache_folder(project_dir: Path) -> Path:

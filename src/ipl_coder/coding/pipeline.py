@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 LEMMATIZER = "ipl_lemmatizer"
 SENTENCE_FIX = "ipl_sentence_openers"
+SENTENCIZER = "ipl_sentencizer"  # spaCy's sentencizer reading arrays (sentences.py)
 RULE_COMPONENTS = (RULES,)  # what the codebook adds; the rest decides tokens (see doc_cache.py)
-OPENERS = frozenset("([{\"“‘«")
 
 
 @dataclass(frozen=True)
@@ -85,32 +85,18 @@ class SimplemmaLemmatizer:
         return doc
 
 
-def keep_openers_with_next_sentence(doc: Doc) -> Doc:
-    """Move a sentence start back onto an opening bracket or quote before it.
-
-    The sentencizer ends "...budget cuts. (laughs) The one..." after "(", so the
-    next sentence would start "laughs)". Transcripts are full of such asides.
-    """
-    import numpy
-    from spacy.attrs import ORTH, SENT_START
-
-    if len(doc) < 2:
-        return doc
-    values = doc.to_array([ORTH, SENT_START])
-    starts = values[:, 1].astype("int64")  # 1, 0 or -1
-    openers = numpy.array([doc.vocab.strings[opener] for opener in OPENERS], dtype="uint64")
-    misplaced = numpy.isin(values[:-1, 0], openers) & (starts[1:] == 1) & (starts[:-1] != 1)
-    for index in numpy.nonzero(misplaced)[0].tolist():
-        doc[index].is_sent_start = True
-        doc[index + 1].is_sent_start = False
-    return doc
-
-
 def _register_components() -> None:
     from spacy.language import Language
 
+    from ipl_coder.coding.sentences import ArraySentencizer, keep_openers_with_next_sentence
+
     if not Language.has_factory(SENTENCE_FIX):
         Language.component(SENTENCE_FIX, func=keep_openers_with_next_sentence)
+    if not Language.has_factory(SENTENCIZER):
+
+        @Language.factory(SENTENCIZER, default_config={"punct_chars": None, "overwrite": False})
+        def make_sentencizer(nlp: Language, name: str, punct_chars: list[str] | None, overwrite: bool) -> ArraySentencizer:
+            return ArraySentencizer(name, punct_chars=punct_chars, overwrite=overwrite)
     if not Language.has_factory(LEMMATIZER):
 
         @Language.factory(LEMMATIZER, default_config={"language": "en"})
@@ -146,8 +132,8 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
     if language is None:
         raise PipelineError(f"the pipeline '{name}' names no language; use one made for a language, such as en_core_web_sm")
     if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
-        nlp.add_pipe("sentencizer", first=True)
-        nlp.add_pipe(SENTENCE_FIX, after="sentencizer")
+        nlp.add_pipe(SENTENCIZER, first=True)
+        nlp.add_pipe(SENTENCE_FIX, after=SENTENCIZER)
     if "lemmatizer" not in nlp.pipe_names and "trainable_lemmatizer" not in nlp.pipe_names:
         if language not in SUPPORTED_LANGUAGES:
             raise PipelineError(f"no offline lemmatizer for language '{language}': use --model with a pipeline for it")
@@ -165,8 +151,8 @@ def sentence_splitter(language: str) -> Language:
         nlp = spacy.blank(language)
     except ImportError:
         nlp = spacy.blank("xx")  # a language spaCy lacks still splits on punctuation
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe(SENTENCE_FIX, after="sentencizer")
+    nlp.add_pipe(SENTENCIZER)
+    nlp.add_pipe(SENTENCE_FIX, after=SENTENCIZER)
     return nlp
 
 
