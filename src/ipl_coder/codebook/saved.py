@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
@@ -59,7 +60,8 @@ def save(folder: Path, codebook: Codebook) -> None:
     """Keep the checked codebook, in place of any other version; a cache that cannot be written only costs time."""
     try:
         target = saved_path(folder, codebook.yaml_text)
-        folder.mkdir(parents=True, exist_ok=True)
+        # As private as the folder it is in (the project's cache: its owner's only, or the team's).
+        folder.mkdir(mode=stat.S_IMODE(folder.parent.stat().st_mode), exist_ok=True)
         with atomic_path(target) as temporary:
             temporary.write_text(json.dumps(to_json(codebook), ensure_ascii=False), encoding="utf-8")
         for older in folder.glob("*.json"):  # one codebook per project, as a rule: older versions are only clutter
