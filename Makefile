@@ -47,8 +47,11 @@ lint: $(VENV)/.installed-lint
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Speed and memory as ratios to spaCy's own tokenising cost, measured in the same run (docs/performance.md):
+# medians of 5 runs on 67 x 10,000 words, then 10 x the corpus once. BENCH_ARGS="--scale 0" skips the 10 x part.
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/bench_code.py
+	$(BIN)/python benchmarks/bench_speed.py $(BENCH_ARGS)
 
 # The codebook's rules scored against the blind human coding of benchmarks/gold/ (tuning and reporting halves).
 quality: $(VENV)/.installed

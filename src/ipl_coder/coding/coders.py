@@ -177,6 +177,7 @@ class TranscriptCoder:
         self.near_rules = {r.rule_id: r for c in self.codes.values() for r in c.near_rules}
         self.uses_code = {rule_id: code_id for code_id, code in self.codes.items() for rule_id in code.rule_ids}
         self._applying: dict[tuple[str, str], frozenset[str]] = {}
+        self._uses_for: dict[tuple[int, frozenset[str]], _KeyUses] = {}
 
     def applies(self, code_id: str, turn: Turn) -> bool:
         for speaker in self.speakers[code_id]:
@@ -212,37 +213,43 @@ class TranscriptCoder:
 
     def _turn_evidence(self, doc: Doc, turn: Turn, located: _Located, layout: UnitLayout,
                        boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]]) -> list[Evidence]:  # fmt: skip
-        applying, uses_of, first_tokens = self.applying(turn), self.uses, located.first_tokens
-        vetoed: set[tuple[str, int]] = set()
-        kept: list[tuple[TermUse, int, int, int]] = []
-        for _key, start, end in doc.user_data.get(MATCHES, ()):
-            sentence = bisect_right(first_tokens, start) - 1
-            for use in uses_of[_key]:
-                if use.code_id not in applying:
-                    continue
-                if use.slot == EXCLUDE:
-                    vetoed.add((use.code_id, sentence))
-                else:
-                    kept.append((use, start, end, sentence))
+        first_tokens = located.first_tokens
+        hits = [(self._key_uses(key, turn), start, end, bisect_right(first_tokens, start) - 1)
+                for key, start, end in doc.user_data.get(MATCHES, ())]  # fmt: skip
+        vetoed = {(code_id, sentence) for uses, _, _, sentence in hits for code_id in uses.excludes}
         evidence: list[Evidence] = []
         near_hits: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
-        for use, start, end, sentence in kept:
-            if use.slot != NONE and (use.code_id, sentence) in vetoed:
-                continue
-            if use.slot in (NEAR_A, NEAR_B):
-                near_hits[(use.rule_id, use.slot)].append((start, end, sentence))
-                continue
-            start_char, end_char, text = located.chars(start, end)
-            if use.slot in (ALL, ANY, NONE):
-                unit_key = layout.expand(self.units[use.code_id], turn.number, start_char, end_char)
-                boolean_hits[(use.rule_id, unit_key)].append(BooleanHit(use.slot, use.term_index, start_char, end_char, text, turn.number))
-            else:
-                evidence.append(Evidence(use.code_id, use.rule_id, start_char, end_char, turn.number, (text,)))
+        for uses, start, end, sentence in hits:
+            for near_key, code_id in uses.near:  # most hits: common words in many rules, fanned out cheaply
+                if not vetoed or (code_id, sentence) not in vetoed:
+                    near_hits[near_key].append((start, end, sentence))
+            for use in uses.others:
+                if use.slot != NONE and (use.code_id, sentence) in vetoed:
+                    continue
+                start_char, end_char, text = located.chars(start, end)
+                if use.slot in (ALL, ANY, NONE):
+                    unit_key = layout.expand(self.units[use.code_id], turn.number, start_char, end_char)
+                    boolean_hits[(use.rule_id, unit_key)].append(BooleanHit(use.slot, use.term_index, start_char, end_char, text, turn.number))
+                else:
+                    evidence.append(Evidence(use.code_id, use.rule_id, start_char, end_char, turn.number, (text,)))
         for (rule_id, slot), firsts in near_hits.items():
             seconds = near_hits.get((rule_id, NEAR_B)) if slot == NEAR_A else None
             if seconds:
                 evidence += self._near_evidence(rule_id, firsts, seconds, located)
         return evidence
+
+    def _key_uses(self, key: int, turn: Turn) -> _KeyUses:
+        """A matched term's uses in codes that apply to this turn's speaker, split by what they do."""
+        applying = self.applying(turn)
+        cached = self._uses_for.get((key, applying))
+        if cached is None:
+            uses = [use for use in self.uses[key] if use.code_id in applying]
+            cached = self._uses_for[(key, applying)] = _KeyUses(
+                excludes=tuple(use.code_id for use in uses if use.slot == EXCLUDE),
+                near=tuple(((use.rule_id, use.slot), use.code_id) for use in uses if use.slot in (NEAR_A, NEAR_B)),
+                others=tuple(use for use in uses if use.slot not in (EXCLUDE, NEAR_A, NEAR_B)),
+            )
+        return cached
 
     def _near_evidence(self, rule_id: str, firsts: list[tuple[int, int, int]], seconds: list[tuple[int, int, int]],
                        located: _Located) -> list[Evidence]:  # fmt: skip
@@ -305,6 +312,13 @@ class TranscriptCoder:
             rules=tuple(sorted({item.rule_id for item in members})),
             text=transcript.text[start:end],
         )
+
+
+@dataclass(frozen=True)
+class _KeyUses:
+    excludes: tuple[str, ...]  # codes whose exclude_terms it is: their other hits in its sentence are vetoed
+    near: tuple[tuple[tuple[str, str], str], ...]  # ((rule id, near slot), code id)
+    others: tuple[TermUse, ...]  # terms, patterns and boolean terms
 
 
 class BooleanHit(NamedTuple):
