@@ -167,3 +167,28 @@ def test_the_array_sentencizer_splits_every_turn_as_spacys_own() -> None:
         texts += [transcript.turn_text(turn) for turn in transcript.turns]
     for ours_doc, theirs_doc in zip(ours.pipe(texts), theirs.pipe(texts), strict=True):
         assert [token.is_sent_start for token in ours_doc] == [token.is_sent_start for token in theirs_doc], ours_doc.text
+
+
+def test_pattern_windows_find_what_the_whole_turn_gives() -> None:
+    from ipl_coder.codebook.schema import load_codebook
+    from ipl_coder.coding.matching import RULES, _longest
+    from ipl_coder.coding.pipeline import build_pipeline
+    from ipl_coder.transcripts.reader import find_transcripts, read_transcript
+
+    assert [_longest(p) for p in ([{}], [{"OP": "?"}, {"OP": "{,4}"}], [{"OP": "{2}"}, {"OP": "{1,3}"}], [{"OP": "+"}], [{"OP": "{2,}"}])] == [
+        1, 5, 5, None, None]  # fmt: skip
+    codebook = load_codebook(IPL_CODEBOOK)
+    for language in codebook.languages:
+        nlp, _ = build_pipeline(codebook.in_language(language))
+        rules = nlp.get_pipe(RULES)
+        texts = ["I told the whole team and then explained it to staff. Tell them. Told team.",
+                 "Jeg fortalte det til teamet. Vil at legen skal høre det. Vi forklarte det for legen."]
+        for transcript_file in find_transcripts([ROOT / "sample_transcripts", ROOT / "benchmarks" / "gold" / "tuning"]):
+            transcript = read_transcript(transcript_file)
+            texts += [transcript.turn_text(turn) for turn in transcript.turns]
+        found = 0
+        for doc in nlp.pipe(texts):
+            whole = {hit for pattern in rules.patterns for hit in pattern.matcher(doc)}
+            assert set(rules._pattern_hits(doc)) == whole, doc.text
+            found += len(whole)
+        assert found > 0

@@ -63,6 +63,8 @@ class TermUse:
 class _Pattern:
     matcher: Matcher
     required: tuple[tuple[str, frozenset[int]], ...]  # per required token: an attribute and the values it accepts
+    first: tuple[str, frozenset[int]] | None  # the same for the first token, when a match must start with it
+    longest: int | None  # the most tokens a match can span; None when unbounded ("*", "+", "{2,}")
 
 
 class CodebookMatcher:
@@ -112,20 +114,62 @@ class CodebookMatcher:
         matcher = Matcher(self.nlp.vocab, validate=True)
         matcher.add(key, [pattern])
         self.uses[self.nlp.vocab.strings.add(key)] = (TermUse(code_id, rule_id, PATTERN, 0),)
-        self.patterns.append(_Pattern(matcher, tuple(_required_words(pattern, self.nlp.vocab.strings.add))))
+        add = self.nlp.vocab.strings.add
+        first = next(_required_words(pattern[:1], add), None)
+        self.patterns.append(_Pattern(matcher, tuple(_required_words(pattern, add)), first, _longest(pattern)))
 
     def _pattern_hits(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
         from spacy.attrs import IDS
 
+        columns: dict[str, list[int]] = {}
         present: dict[str, set[int]] = {}
         for pattern in self.patterns:
             for attr, accepted in pattern.required:
                 if attr not in present:
-                    present[attr] = set(doc.to_array(IDS[attr]).tolist())
+                    columns[attr] = doc.to_array(IDS[attr]).tolist()
+                    present[attr] = set(columns[attr])
                 if accepted.isdisjoint(present[attr]):
                     break  # a token the pattern needs has none of its words here: it cannot match
             else:
-                yield from pattern.matcher(doc)
+                if pattern.first is None or pattern.longest is None:
+                    yield from pattern.matcher(doc)
+                    continue
+                # A match starts at a word its first token accepts and spans at most ``longest`` tokens: the
+                # Matcher reads only those stretches, not every token of the turn. Matches are the same.
+                attr, accepted = pattern.first
+                starts = [index for index, value in enumerate(columns[attr]) if value in accepted]
+                for window_start, window_end in _windows(starts, pattern.longest, len(doc)):
+                    for key, start, end in pattern.matcher(doc[window_start:window_end]):
+                        yield key, window_start + start, window_start + end
+
+
+def _windows(starts: list[int], longest: int, length: int) -> Iterator[tuple[int, int]]:
+    """The stretches ``[start, start + longest)`` of the starts, overlapping ones merged, within the Doc."""
+    current: list[int] | None = None
+    for start in starts:
+        end = min(start + longest, length)
+        if current is not None and start <= current[1]:
+            current[1] = max(current[1], end)
+            continue
+        if current is not None:
+            yield current[0], current[1]
+        current = [start, end]
+    if current is not None:
+        yield current[0], current[1]
+
+
+def _longest(pattern: list[dict[str, Any]]) -> int | None:
+    """How many tokens a match of the pattern can span at most, or None for no bound."""
+    total = 0
+    for spec in pattern:
+        operator = str(spec.get("OP", "1"))
+        if operator in ("1", "!", "?"):
+            total += 1
+        elif operator.startswith("{") and operator.endswith("}") and operator[-2:-1] != ",":
+            total += int(operator[1:-1].split(",")[-1].strip() or 0)
+        else:
+            return None  # "*", "+", "{2,}": as many as there are
+    return total
 
 
 def _required_words(pattern: list[dict[str, Any]], add: Any) -> Iterator[tuple[str, frozenset[int]]]:

@@ -18,13 +18,14 @@ from collections.abc import Iterable
 import numpy
 from spacy.attrs import IS_PUNCT, ORTH, SENT_START
 from spacy.pipeline import Sentencizer
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 OPENERS = frozenset("([{\"“‘«")
 
 
 class ArraySentencizer(Sentencizer):
-    _end_hashes: tuple[frozenset[str], numpy.ndarray] | None = None
+    _end_hashes: tuple[frozenset[str], frozenset[int]] | None = None
 
     def predict(self, docs: Iterable[Doc]) -> list[list[bool]]:
         return [self._starts(doc) for doc in docs]
@@ -34,10 +35,11 @@ class ArraySentencizer(Sentencizer):
             return []
         marks = frozenset(self.punct_chars)  # settable, as in spaCy's (from_bytes): the hashes follow it
         if self._end_hashes is None or self._end_hashes[0] != marks:  # a string's hash is the same in every vocabulary
-            self._end_hashes = (marks, numpy.fromiter((doc.vocab.strings.add(mark) for mark in marks), dtype="uint64"))
+            self._end_hashes = (marks, frozenset(doc.vocab.strings.add(mark) for mark in marks))
         ends = self._end_hashes[1]
         values = doc.to_array([ORTH, IS_PUNCT])
-        is_end = numpy.isin(values[:, 0], ends)
+        # A set per token, not numpy.isin: isin sorts both arrays, which for a turn's few dozen words costs more.
+        is_end = numpy.fromiter((orth in ends for orth in values[:, 0].tolist()), dtype=bool, count=len(doc))
         is_word = (values[:, 1] == 0) & ~is_end
         # For each token, the last token before it that was a word or an end mark: quotes and brackets are skipped.
         seen = numpy.where(is_end | is_word, numpy.arange(len(doc)), -1)
@@ -62,9 +64,20 @@ def keep_openers_with_next_sentence(doc: Doc) -> Doc:
     before_starts = (numpy.flatnonzero(starts[1:] == 1)).tolist()
     if not before_starts:
         return doc
-    openers = {doc.vocab.strings[opener] for opener in OPENERS}
+    openers = _opener_hashes(doc.vocab.strings)
     orths, marks = values[:, 0].tolist(), starts.tolist()
     for index in (index for index in before_starts if orths[index] in openers and marks[index] != 1):
         doc[index].is_sent_start = True
         doc[index + 1].is_sent_start = False
     return doc
+
+
+_OPENER_HASHES: frozenset[int] = frozenset()
+
+
+def _opener_hashes(strings: StringStore) -> frozenset[int]:
+    """The openers' hashes, the same in every vocabulary: looked up once, not per turn."""
+    global _OPENER_HASHES
+    if not _OPENER_HASHES:
+        _OPENER_HASHES = frozenset(strings.add(opener) for opener in OPENERS)
+    return _OPENER_HASHES
