@@ -213,8 +213,8 @@ class TranscriptCoder:
 
     def _turn_evidence(self, doc: Doc, turn: Turn, located: _Located, layout: UnitLayout,
                        boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]]) -> list[Evidence]:  # fmt: skip
-        first_tokens = located.first_tokens
-        hits = [(self._key_uses(key, turn), start, end, bisect_right(first_tokens, start) - 1)
+        first_tokens, applying, split = located.first_tokens, self.applying(turn), self._uses_for
+        hits = [(split.get((key, applying)) or self._key_uses(key, applying), start, end, bisect_right(first_tokens, start) - 1)
                 for key, start, end in doc.user_data.get(MATCHES, ())]  # fmt: skip
         vetoed = {(code_id, sentence) for uses, _, _, sentence in hits for code_id in uses.excludes}
         evidence: list[Evidence] = []
@@ -238,18 +238,15 @@ class TranscriptCoder:
                 evidence += self._near_evidence(rule_id, firsts, seconds, located)
         return evidence
 
-    def _key_uses(self, key: int, turn: Turn) -> _KeyUses:
-        """A matched term's uses in codes that apply to this turn's speaker, split by what they do."""
-        applying = self.applying(turn)
-        cached = self._uses_for.get((key, applying))
-        if cached is None:
-            uses = [use for use in self.uses[key] if use.code_id in applying]
-            cached = self._uses_for[(key, applying)] = _KeyUses(
-                excludes=tuple(use.code_id for use in uses if use.slot == EXCLUDE),
-                near=tuple(((use.rule_id, use.slot), use.code_id) for use in uses if use.slot in (NEAR_A, NEAR_B)),
-                others=tuple(use for use in uses if use.slot not in (EXCLUDE, NEAR_A, NEAR_B)),
-            )
-        return cached
+    def _key_uses(self, key: int, applying: frozenset[str]) -> _KeyUses:
+        """A matched term's uses in the codes that apply to a turn's speaker, split by what they do; kept for the next."""
+        uses = [use for use in self.uses[key] if use.code_id in applying]
+        split = self._uses_for[(key, applying)] = _KeyUses(
+            excludes=tuple(use.code_id for use in uses if use.slot == EXCLUDE),
+            near=tuple(((use.rule_id, use.slot), use.code_id) for use in uses if use.slot in (NEAR_A, NEAR_B)),
+            others=tuple(use for use in uses if use.slot not in (EXCLUDE, NEAR_A, NEAR_B)),
+        )
+        return split
 
     def _near_evidence(self, rule_id: str, firsts: list[tuple[int, int, int]], seconds: list[tuple[int, int, int]],
                        located: _Located) -> list[Evidence]:  # fmt: skip
