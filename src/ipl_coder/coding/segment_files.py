@@ -40,9 +40,20 @@ class SegmentRecords:
         self.notes = notes
         # Attribute name -> its CSV column: an attribute never hides a standard column, nor vanishes behind one.
         self.attribute_columns = attribute_columns(people.attribute_names, SEGMENT_COLUMNS)
+        self._last: tuple[SegmentRow, dict[str, object]] | None = None
 
     def record(self, segment: SegmentRow) -> dict[str, object]:
-        """The segment's standard keys, with JSON types; its participant's attributes are :meth:`attributes`."""
+        """The segment's standard keys, with JSON types; its participant's attributes are :meth:`attributes`.
+
+        Both files ask for each segment in turn: the last record is kept for the second.
+        """
+        if self._last is not None and self._last[0] is segment:
+            return self._last[1]
+        record = self._record(segment)
+        self._last = (segment, record)
+        return record
+
+    def _record(self, segment: SegmentRow) -> dict[str, object]:
         person = self.people.person_for(segment.transcript, segment.speaker)
         return {
             "segment_id": segment.segment_id,
