@@ -11,18 +11,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ipl_coder import __version__
 from ipl_coder.codebook.model import UNITS, Codebook
 from ipl_coder.codebook.schema import load_codebook
-from ipl_coder.coding.coders import CodedSegments
+from ipl_coder.coding.coders import CodedSegments, Segment
 from ipl_coder.coding.doc_cache import DOCS_FOLDER, cache_folder, prune, run_started
 from ipl_coder.coding.exports import write_project_exports
 from ipl_coder.coding.frequencies import CodeFrequency
 from ipl_coder.coding.parallel import code_in_parallel
 from ipl_coder.errors import InputError, TranscriptError
-from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore, UnplacedPassage
+from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ModelSegmentInput, ProjectStore, UnplacedPassage
 from ipl_coder.transcripts import Transcript
 from ipl_coder.transcripts.language_choice import choose_language
 from ipl_coder.transcripts.languages import language_code
@@ -42,6 +42,14 @@ from ipl_coder.transcripts.reader import (
 Progress = Callable[[int, int, str], None]  # done, total, name of the transcript being worked on
 
 
+class MoreSuggestions(Protocol):
+    """Suggestions beside the rules' (``code --learned``: the learned model's, see ipl_coder.learning)."""
+
+    model_id: int
+
+    def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> Sequence[ModelSegmentInput]: ...
+
+
 @dataclass(frozen=True)
 class CodeOptions:
     unit: str | None = None  # the unit for codes that set none; None: the codebook's defaults, else sentence
@@ -52,6 +60,7 @@ class CodeOptions:
     statuses: tuple[str, ...] = COUNTED_STATUSES  # which segments the exports count
     follow_links: bool = False  # read links in a folder that point outside it
     cache: bool = True  # reuse and keep the processed transcripts in PROJECT/cache (see doc_cache.py)
+    learned: MoreSuggestions | None = None  # the learned model's suggestions too (--learned)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class CodedTranscript:
     kept_decided: int
     warnings: tuple[str, ...] = ()  # what may have been read wrongly
     notes: tuple[str, ...] = ()  # how an ambiguity was settled
+    learned: int = 0  # of the segments, the learned model's suggestions
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,7 @@ def code_transcripts(
             store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, unit,
             {"interviewer_labels": list(options.interviewer_labels), "model": options.model,
              "participants": str(options.participants) if options.participants else None,
-             "statuses": list(options.statuses)},
+             "statuses": list(options.statuses), **({"learned_model": options.learned.model_id} if options.learned else {})},
         )  # fmt: skip
         coded: list[CodedTranscript] = []
         skipped: list[SkippedFile] = []
@@ -180,7 +190,8 @@ def code_transcripts(
             try:
                 if isinstance(transcript, TranscriptError):
                     raise transcript  # unreadable: reported like one the store refuses
-                saved = store.save_coded_transcript(transcript, segments, run_id)
+                more = options.learned.suggest(transcript, segments) if options.learned else ()
+                saved = store.save_coded_transcript(transcript, segments, run_id, more)
             except TranscriptError as error:
                 skipped.append(SkippedFile(transcript_file.path, error.reason))
                 continue
@@ -189,7 +200,7 @@ def code_transcripts(
                 transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
                 len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
                 (*transcript.warnings, *_unplaced_warnings(saved.unplaced)),
-                (*transcript.notes, *_carried_notes(saved.carried)),
+                (*transcript.notes, *_carried_notes(saved.carried)), saved.learned,
             ))  # fmt: skip
         if progress:
             progress(len(files), len(files), "")
