@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ipl_coder import __version__
 from ipl_coder.codebook.model import UNITS, Codebook
 from ipl_coder.codebook.schema import load_codebook
-from ipl_coder.coding.coders import CodedSegments, Segment
+from ipl_coder.coding.coders import CodedSegments, LanguageCoders, Segment
 from ipl_coder.coding.doc_cache import DOCS_FOLDER, cache_folder, prune, run_started
 from ipl_coder.coding.exports import write_project_exports
 from ipl_coder.coding.frequencies import CodeFrequency
@@ -48,6 +48,18 @@ class MoreSuggestions(Protocol):
     model_id: int
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> Sequence[ModelSegmentInput]: ...
+
+
+class _WithMore:
+    """Codes with the rules, then adds the other suggestions, in the same worker process as the rules."""
+
+    def __init__(self, coders: LanguageCoders, more: MoreSuggestions) -> None:
+        self.coders, self.more = coders, more
+
+    def code(self, transcript: Transcript) -> CodedSegments:
+        segments = self.coders.code(transcript)
+        segments.learned = tuple(self.more.suggest(transcript, segments))
+        return segments
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class CodeRunResult:
     counted_statuses: tuple[str, ...] = COUNTED_STATUSES
     notes: tuple[str, ...] = ()  # about the run as a whole, such as participants-file mismatches
     cache: CacheReport | None = None  # None: --no-cache
+    learned_model: int | None = None  # the learned model that suggested too (--learned)
 
     @property
     def words(self) -> int:
@@ -136,6 +149,8 @@ class CodeRunResult:
             "counted_statuses": list(self.counted_statuses),
             "exports": [str(path) for path in self.exports],
             "notes": list(self.notes),
+            "learned_model": self.learned_model,
+            "learned_segments": sum(transcript.learned for transcript in self.coded),
             "cache": None if self.cache is None else
             {"folder": str(self.cache.folder), "reused": self.cache.reused, "bytes": self.cache.size_bytes},
         }  # fmt: skip
@@ -149,8 +164,6 @@ def code_transcripts(
     progress: Progress | None = None,
 ) -> CodeRunResult:
     """Pre-code every transcript under ``paths`` with the codebook, into the project at ``project_dir``."""
-    from ipl_coder.coding.coders import LanguageCoders
-
     started = time.perf_counter()
     if options.unit is not None and options.unit not in UNITS:
         raise InputError(f"unit '{options.unit}' is not one of: {', '.join(UNITS)}")
@@ -184,13 +197,14 @@ def code_transcripts(
         skipped: list[SkippedFile] = []
         cache_started, reused = run_started(project_dir) if options.cache else None, 0
         read = (_read(transcript_file, options.interviewer_labels, codebook, register) for transcript_file in files)
-        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coders, options.jobs, len(files))):
+        coder = _WithMore(coders, options.learned) if options.learned else coders
+        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coder, options.jobs, len(files))):
             if progress:
                 progress(done, len(files), transcript_file.name)
             try:
                 if isinstance(transcript, TranscriptError):
                     raise transcript  # unreadable: reported like one the store refuses
-                more = options.learned.suggest(transcript, segments) if options.learned else ()
+                more = segments.learned if isinstance(segments, CodedSegments) else ()
                 saved = store.save_coded_transcript(transcript, segments, run_id, more)
             except TranscriptError as error:
                 skipped.append(SkippedFile(transcript_file.path, error.reason))
@@ -215,7 +229,7 @@ def code_transcripts(
         pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
         or pipeline.name, unit=unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
         exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses,
-        notes=(*notes, *exports.notes), cache=cache,
+        notes=(*notes, *exports.notes), cache=cache, learned_model=options.learned.model_id if options.learned else None,
     )  # fmt: skip
 
 

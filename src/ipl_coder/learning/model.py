@@ -15,11 +15,12 @@ reasons quote.
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ipl_coder.errors import ProjectError
 from ipl_coder.files import atomic_file
@@ -27,16 +28,22 @@ from ipl_coder.learning.passages import Passage
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.pipeline import TrainablePipe
+    from spacy.tokens import Doc
 
 MODEL_FOLDER = "learned"
 PIPELINE_FOLDER = "pipeline"
 PASSAGES_FILE = "passages.json"
 TEXTCAT = "textcat_multilabel"
 BOW = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False, "ngram_size": 2, "no_output_layer": False,
-       "length": 2**18}  # fmt: skip
-EPOCHS = 12
-BATCH = 16
-THRESHOLD = 0.5
+       "length": 2**16}  # fmt: skip
+# Chosen on the gold set's tuning half (benchmarks/learn_bench.py); see docs/learning.md.
+EPOCHS = 20
+# Batches grow with the project, so that training takes the same number of steps on a few dozen passages (enough
+# for the weights to move) as on tens of thousands (fast: each step updates every weight).
+STEPS_PER_EPOCH = 16
+LEARN_RATE = 0.01
+THRESHOLD = 0.7
 
 
 @dataclass(frozen=True)
@@ -65,21 +72,32 @@ class LearnedModel:
         self.codes = tuple(codes)
         self.threshold = threshold
         self.known = tuple(known)
+        self._weights: dict[str, dict[str, float]] = {}
+        self._nothing: dict[str, float] | None = None
 
-    def scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """Each text's score per code, 0 to 1."""
+    def scores(self, texts: Sequence[str]) -> list[tuple[dict[str, float], Doc]]:
+        """Each text's score per code (0 to 1), and the Doc the classifier read (for its words)."""
         docs = self.nlp.pipe(features_text(text) for text in texts)
-        return [{code: float(doc.cats.get(code, 0.0)) for code in self.codes} for doc in docs]
+        return [({code: float(doc.cats.get(code, 0.0)) for code in self.codes}, doc) for doc in docs]
 
-    def scores_of_words(self, word_lists: Sequence[Sequence[str]]) -> list[dict[str, float]]:
-        """Like :meth:`scores`, for texts already split into words (no tokenizer): for weighing words."""
+    def word_weights(self, words: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Each word's own weight per code: the log-odds of the word alone against those of no word at all.
+
+        The classifier is linear in its words and word pairs, so this is the
+        word's weight in it (its pairs with neighbours aside). Kept per word, so
+        a run weighs each word once.
+        """
         from spacy.tokens import Doc
 
-        docs = (Doc(self.nlp.vocab, words=list(words)) if words else self.nlp.make_doc("") for words in word_lists)
-        return [{code: float(doc.cats.get(code, 0.0)) for code in self.codes} for doc in self.nlp.get_pipe(TEXTCAT).pipe(docs)]
-
-    def words(self, text: str) -> list[str]:
-        return [token.text for token in self.nlp.make_doc(features_text(text))]
+        new = [word for word in dict.fromkeys(words) if word not in self._weights]
+        if new:
+            textcat = cast("TrainablePipe", self.nlp.get_pipe(TEXTCAT))
+            docs = [Doc(self.nlp.vocab, words=[word]) for word in new]
+            if self._nothing is None:
+                self._nothing = textcat(Doc(self.nlp.vocab, words=[])).cats
+            for word, doc in zip(new, textcat.pipe(docs), strict=True):
+                self._weights[word] = {code: _log_odds(doc.cats[code]) - _log_odds(self._nothing[code]) for code in self.codes}
+        return {word: self._weights[word] for word in words}
 
     def save(self, folder: Path) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -100,6 +118,11 @@ class LearnedModel:
         except (OSError, ValueError, KeyError) as error:
             raise ProjectError(f"{folder}: the learned model cannot be read ({error}); run 'ipl-coder learn' again") from None
         return cls(nlp, values["codes"], float(values["threshold"]), known)
+
+
+def _log_odds(probability: float) -> float:
+    probability = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(probability / (1 - probability))
 
 
 def train_model(passages: Sequence[Passage], codes: Sequence[str], language: str, seed: int,
@@ -123,12 +146,15 @@ def train_model(passages: Sequence[Passage], codes: Sequence[str], language: str
         cats = {code: float(value) for code, value in passage.labels.items() if code in wanted}
         if cats:
             examples.append(Example.from_dict(nlp.make_doc(features_text(passage.text)), {"cats": cats}))
-    optimizer = nlp.initialize(lambda: examples)
+    from thinc.api import Adam
+
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(LEARN_RATE, use_averages=False)
     order = random.Random(seed)
     for _ in range(epochs):
         order.shuffle(examples)
-        for batch in minibatch(examples, size=BATCH):
-            nlp.update(batch, sgd=optimizer)
+        for batch in minibatch(examples, size=max(4, math.ceil(len(examples) / STEPS_PER_EPOCH))):
+            textcat.update(batch, sgd=optimizer)  # type: ignore[attr-defined]  # not nlp.update: it copies every Doc each step
     known = [KnownPassage(passage.text, passage.transcript, tuple(sorted(code for code, value in passage.labels.items()
                                                                           if value and code in wanted)))
              for passage in passages if any(value and code in wanted for code, value in passage.labels.items())]  # fmt: skip

@@ -2,10 +2,10 @@
 
 Two things per suggestion:
 
-* **the words that weighed most**: each distinct word of the unit is taken out
-  in turn and the unit scored again; a word's weight is how much the score
-  drops without it (occlusion). The classifier is linear in its words and word
-  pairs, so this is close to the words' own weights, pairs included;
+* **the words that weighed most**: the unit's words with the largest weight
+  for the code in the model (the classifier is linear in words and word pairs:
+  a word's weight is the log-odds it adds on its own, see
+  :meth:`LearnedModel.word_weights`);
 * **the most similar accepted passages**: the passages people gave the code
   that share most words with it (cosine of word counts weighted by how rare a
   word is among the accepted passages), found through an inverted index.
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy
 
 from ipl_coder.learning.model import KnownPassage, LearnedModel
-from ipl_coder.store import ModelReason, SimilarPassage
+from ipl_coder.store import SimilarPassage
 
 WORDS_SHOWN = 5
 SIMILAR_SHOWN = 3
@@ -69,27 +69,8 @@ class SimilarPassages:
         return tuple(found)
 
 
-def weigh_words(model: LearnedModel, texts: Sequence[str], code_ids: Sequence[str],
-                scores: Sequence[float]) -> list[tuple[tuple[str, float], ...]]:  # fmt: skip
-    """For each text, its words that raised the code's score most, with how much the score drops without each."""
-    jobs: list[tuple[int, str]] = []
-    variants: list[list[str]] = []
-    for position, text in enumerate(texts):
-        words = model.words(text)
-        for word in dict.fromkeys(word for word in words if WORD.search(word)):
-            jobs.append((position, word))
-            variants.append([other for other in words if other != word])
-    weights: list[list[tuple[str, float]]] = [[] for _ in texts]
-    for (position, word), result in zip(jobs, model.scores_of_words(variants), strict=True):
-        drop = scores[position] - result[code_ids[position]]
-        if drop > 0.005:
-            weights[position].append((word, drop))
-    return [tuple(sorted(found, key=lambda item: -item[1])[:WORDS_SHOWN]) for found in weights]
-
-
-def reasons(model: LearnedModel, model_id: int, similar: SimilarPassages, texts: Sequence[str], code_ids: Sequence[str],
-            scores: Sequence[float]) -> list[ModelReason]:  # fmt: skip
-    """The reason for each suggestion (a unit's text, its code, its score)."""
-    words = weigh_words(model, texts, code_ids, scores)
-    return [ModelReason(model_id, words[index], similar.most_similar(text, code_ids[index]))
-            for index, text in enumerate(texts)]  # fmt: skip
+def weighed_words(model: LearnedModel, words: Sequence[str], code_id: str, shown: int = WORDS_SHOWN) -> tuple[tuple[str, float], ...]:
+    """The words of a unit that raise the code's score most, each with its weight (log-odds) in the model."""
+    weights = model.word_weights([word for word in words if WORD.search(word)])
+    raising = [(word, weight[code_id]) for word, weight in weights.items() if weight[code_id] > 0.05]
+    return tuple(sorted(raising, key=lambda item: (-item[1], item[0]))[:shown])

@@ -19,7 +19,7 @@ from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
 from ipl_coder.coding.coders import Segment, UnitLayout, pieces
 from ipl_coder.errors import ProjectError
 from ipl_coder.learning.model import LearnedModel, model_folder
-from ipl_coder.learning.reasons import SimilarPassages, reasons
+from ipl_coder.learning.reasons import SimilarPassages, weighed_words
 from ipl_coder.store import ModelReason, ProjectStore, segment_id_for
 from ipl_coder.transcripts import Transcript, Turn
 
@@ -53,6 +53,7 @@ class _Candidate:
     end_char: int
     turn: Turn
     sentence: str  # the sentence that scored, for the reason
+    words: tuple[str, ...]  # its words as the model read them
     score: float
 
 
@@ -92,7 +93,7 @@ class LearnedSuggester:
             return []
         texts = [transcript.text[start:end] for _, start, end in units]
         candidates: dict[tuple[str, int, int], _Candidate] = {}
-        for (turn, start, end), text, scores in zip(units, texts, self.model.scores(texts), strict=True):
+        for (turn, start, end), text, (scores, doc) in zip(units, texts, self.model.scores(texts), strict=True):
             for code in self.codes:
                 score = scores[code]
                 if score < self.model.threshold or not self._applies(code, turn):
@@ -100,11 +101,11 @@ class LearnedSuggester:
                 unit_start, unit_end = layout.expand(self.units[code], turn.number, start, end)
                 key = (code, unit_start, unit_end)
                 if key not in candidates or candidates[key].score < score:
-                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, score)
+                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc), score)
         taken = [(s.code_id, s.start_char, s.end_char) for s in segments] + self.coded_by_people.get(transcript.name, [])
         kept = sorted((c for c in candidates.values() if not _overlaps(c, taken)), key=lambda c: (c.start_char, c.end_char, c.code_id))
-        why = reasons(self.model, self.model_id, self.similar, [c.sentence for c in kept], [c.code_id for c in kept],
-                      [c.score for c in kept])  # fmt: skip
+        why = [ModelReason(self.model_id, weighed_words(self.model, c.words, c.code_id), self.similar.most_similar(c.sentence, c.code_id))
+               for c in kept]  # fmt: skip
         return [
             ModelSegment(
                 segment_id=segment_id_for(transcript.content_hash, item.code_id, item.start_char, item.end_char),

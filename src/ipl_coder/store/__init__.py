@@ -46,7 +46,8 @@ from ipl_coder.store.rows import (
 
 __all__ = [
     "COUNTED_STATUSES", "DECISION_STATUS", "HUMAN_UNIT", "STORE_FILENAME", "WITHDRAWN", "CodeRow",
-    "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "LearnedCode", "LearnedModelRow", "ModelReason", "ModelSegmentInput", "NewDecision", "Passage", "ProjectStore",
+    "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "LearnedCode", "LearnedModelRow", "ModelReason", "ModelSegmentInput",
+    "NewDecision", "Passage", "ProjectStore",
     "ParticipantRow", "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentNote", "SegmentRow", "SimilarPassage", "SpeakerRow",
     "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptRow", "TurnRow", "UnplacedPassage", "human_segment_id",
     "segment_id_for",

@@ -25,6 +25,7 @@ from ipl_coder.store.inputs import (
     SegmentInput,
     TranscriptInput,
 )
+from ipl_coder.store.learned import LearnedQueries, reason_from_json, reason_json
 from ipl_coder.store.lock import LockKind, ProjectLock
 from ipl_coder.store.migrations import migrate
 from ipl_coder.store.notes import NoteQueries
@@ -42,7 +43,6 @@ from ipl_coder.store.rows import (
     TranscriptRow,
     TurnRow,
 )  # fmt: skip
-from ipl_coder.store.learned import LearnedQueries, reason_from_json, reason_json
 from ipl_coder.store.sql import DECIDED, json_dict, json_list, now
 
 STORE_FILENAME = "project.sqlite"

@@ -20,7 +20,7 @@ class ModelReason:
     """Why the learned model suggested a segment: what a researcher can check."""
 
     model_id: int
-    words: tuple[tuple[str, float], ...] = ()  # the words that weighed most: how much the score drops without each
+    words: tuple[tuple[str, float], ...] = ()  # the words that weighed most, with their weight (log-odds) for the code
     similar: tuple[SimilarPassage, ...] = ()  # the most similar accepted passages of the code
 
     def summary(self, score: float | None) -> str:
