@@ -190,3 +190,36 @@ def test_a_store_from_before_learning_is_upgraded_with_every_row_and_decision(tm
                        " origin, score, created_at) VALUES ('m1', 1, 'hope', 0, 5, 'P1', 'sentence', 'Hope.', 'model', 0.9, 'now')")
     with pytest.raises(sqlite3.IntegrityError):
         connection.execute("INSERT INTO decisions (segment_id, coder, decision, decided_at) VALUES ('nothing', 'ana', 'accept', 'now')")
+
+
+def test_review_sheets_report_and_agreement_show_the_model_apart(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    model = next(s for s in _model_segments(project) if s.transcript == "new")
+    # In the terminal: the model's reason where a rule's would be; ola accepts it, and the rule's suggestion too.
+    exit_code, stdout, stderr = run_cli("review", "-p", project, "--coder", "ola", "--transcript", "new", keys="aaq")
+    assert exit_code == 0, stderr
+    flat = " ".join(stdout.split())
+    assert "Why: the learned model, score" in flat and "the words that weighed most: '" in flat
+    assert 'Like: "' in flat and "(reviewed)" in flat
+    # The sheet: origin, score and why.
+    sheet = project / "ola.csv"
+    assert run_cli("review", "export", "-p", project, "-o", sheet, "--coder", "ola")[0] == 0
+    row = next(row for row in csv.DictReader(sheet.open(encoding="utf-8-sig")) if row["segment_id"] == model.segment_id)
+    assert (row["origin"], row["decision"], row["score"]) == ("model", "accept", f"{model.score:.2f}") and row["why"].startswith("model ")
+    # Agreement: the model is figured apart from the rules.
+    exit_code, stdout, stderr = run_cli("agreement", "-p", project, "--against", "ola", "--json")
+    assert exit_code == 0, stderr
+    figures = {(row["code"], row["rule"]): row for row in json.loads(stdout)["figures"]}
+    assert figures[("hope", "model")]["both"] == 1 and figures[(None, "model")]["both"] == 1
+    assert figures[(None, None)]["both"] == 1 and figures[(None, "rules+model")]["both"] == 2  # the rules' own: the rule's hit only
+    exit_code, stdout, stderr = run_cli("agreement", "-p", project, "--against", "ola")
+    assert exit_code == 0 and "all codes, learned model only" in stdout and "(learned model)" in stdout
+    exit_code, stdout, stderr = run_cli("agreement", "-p", project, "--json")
+    machine = {(row["code"], row["rule"]): row for row in json.loads(stdout)["machine"]}
+    assert machine[("hope", "model")]["accepted"] == 1 and machine[("hope", None)]["reviewed"] == len(EVERYDAY[6:]) + 1
+    # The report says where it came from.
+    assert run_cli("report", "-p", project, "-o", project / "report.html")[0] == 0
+    html = (project / "report.html").read_text(encoding="utf-8")
+    assert "from the learned model" in html and "learned model: <em>model " in html
