@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
 from ipl_coder.coding.coders import Segment, UnitLayout, pieces
-from ipl_coder.errors import ProjectError
 from ipl_coder.learning.model import LearnedModel, model_folder
 from ipl_coder.learning.reasons import SimilarPassages, weighed_words
-from ipl_coder.store import ModelReason, ProjectStore, segment_id_for
+from ipl_coder.store import STORE_FILENAME, ModelReason, ProjectStore, segment_id_for
 from ipl_coder.transcripts import Transcript, Turn
 
 if TYPE_CHECKING:
@@ -73,13 +72,14 @@ class LearnedSuggester:
         self._splitters: dict[str, Language] = {}
 
     @classmethod
-    def load(cls, project_dir: Path, codebook: Codebook, run_unit: str) -> LearnedSuggester:
-        """The project's latest learned model, or a ProjectError saying to run ``ipl-coder learn``."""
+    def load(cls, project_dir: Path, codebook: Codebook, run_unit: str) -> LearnedSuggester | None:
+        """The project's latest learned model; None when there is none yet (no project, or no ``learn`` that learned a code)."""
+        if not (project_dir / STORE_FILENAME).exists():
+            return None
         with ProjectStore.open(project_dir) as store:
             row = store.learned_model()
             if row is None or not row.trained_codes:
-                said = "no model has been learned" if row is None else "the last 'ipl-coder learn' had too few decisions for any code"
-                raise ProjectError(f"{project_dir}: --learned needs a learned model, and {said}; run 'ipl-coder learn' after reviewing")
+                return None
             people: dict[str, list[tuple[str, int, int]]] = {}
             for segment in store.segments(None, origin="human"):
                 people.setdefault(segment.transcript, []).append((segment.code_id, segment.start_char, segment.end_char))
