@@ -80,7 +80,8 @@ def _print_summary(result: LearnResult) -> None:
     console.print(f"From {count(result.transcripts, 'reviewed transcript')} ({count(result.units, 'sentence')}) and {decided}, "
                   f"in {result.seconds:.1f} s.")  # fmt: skip
     if result.model_id is None:
-        console.print("No code had enough to learn from, so no model was saved; review more and run 'ipl-coder learn' again.")
+        console.print("No code had enough to learn from, so no new model was saved (an earlier one, if any, stays in use); "
+                      "review more and run 'ipl-coder learn' again.")  # fmt: skip
     else:
         console.print(f"{count(len(result.trained), 'code')} learned; the model is in {escape(str(result.folder))}. "
                       "Use it with: ipl-coder code ... --learned")  # fmt: skip
