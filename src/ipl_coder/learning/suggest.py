@@ -4,8 +4,10 @@ Each sentence of a participant's turn (cut as the rules' coding cuts it) is
 scored for every code the model learned; a score at or above the model's
 threshold suggests the code for the sentence, grown to the code's unit as a
 rule's match grows, with the same kind of segment id. A suggestion never
-replaces anything: where a rule suggests the code on the same passage, or a
-person already gave the passage the code, the model's suggestion is dropped.
+replaces anything: where a rule suggests the code (or one of its sub-codes) on
+an overlapping passage, or a person already gave it the code, the model's
+suggestion is dropped; so is its suggestion of a code where it suggests one of
+the code's sub-codes, which says more.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class LearnedSuggester:
         self.speakers = {code: {speaker.casefold() for speaker in codebook.effective_speakers(codebook.code(code))}
                          for code in self.codes}  # fmt: skip
         self.coded_by_people = coded_by_people
+        self.parent = {code.code_id: code.parent_id for code in codebook.codes}
         self.similar = SimilarPassages(model.known)
         self._splitters: dict[str, Language] = {}
 
@@ -102,8 +105,9 @@ class LearnedSuggester:
                 key = (code, unit_start, unit_end)
                 if key not in candidates or candidates[key].score < score:
                     candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc), score)
-        taken = [(s.code_id, s.start_char, s.end_char) for s in segments] + self.coded_by_people.get(transcript.name, [])
-        kept = sorted((c for c in candidates.values() if not _overlaps(c, taken)), key=lambda c: (c.start_char, c.end_char, c.code_id))
+        others = [(s.code_id, s.start_char, s.end_char) for s in segments] + self.coded_by_people.get(transcript.name, [])
+        mine = list(candidates.values())
+        kept = sorted((c for c in mine if not self._covered(c, others, mine)), key=lambda c: (c.start_char, c.end_char, c.code_id))
         why = [ModelReason(self.model_id, weighed_words(self.model, c.words, c.code_id), self.similar.most_similar(c.sentence, c.code_id))
                for c in kept]  # fmt: skip
         return [
@@ -116,6 +120,18 @@ class LearnedSuggester:
             )
             for item, reason in zip(kept, why, strict=True)
         ]  # fmt: skip
+
+    def _covered(self, candidate: _Candidate, others: Sequence[tuple[str, int, int]], mine: Sequence[_Candidate]) -> bool:
+        """Whether a rule or a person has the code, or a sub-code of it, on the passage, or the model a sub-code of it."""
+        theirs = [(code, start, end) for code, start, end in others if code == candidate.code_id or candidate.code_id in self._chain(code)]
+        below = [(c.code_id, c.start_char, c.end_char) for c in mine if c.code_id != candidate.code_id and candidate.code_id in self._chain(c.code_id)]
+        return any(start < candidate.end_char and candidate.start_char < end for _, start, end in (*theirs, *below))
+
+    def _chain(self, code: str) -> list[str]:
+        chain = [code]
+        while (parent := self.parent.get(chain[-1])) and parent not in chain:
+            chain.append(parent)
+        return chain
 
     def _applies(self, code: str, turn: Turn) -> bool:
         speakers = self.speakers[code]
@@ -141,6 +157,4 @@ class LearnedSuggester:
         return self._splitters[language]
 
 
-def _overlaps(candidate: _Candidate, taken: Sequence[tuple[str, int, int]]) -> bool:
-    return any(code == candidate.code_id and start < candidate.end_char and candidate.start_char < end for code, start, end in taken)
 
