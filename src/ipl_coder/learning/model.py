@@ -130,7 +130,7 @@ def train_model(passages: Sequence[Passage], codes: Sequence[str], language: str
     """Train the classifier on ``passages`` for ``codes``: seeded, so the same passages give the same model."""
     import spacy
     from spacy.training import Example
-    from spacy.util import fix_random_seed, minibatch
+    from spacy.util import fix_random_seed, minibatch, registry
 
     fix_random_seed(seed)
     try:
@@ -146,10 +146,9 @@ def train_model(passages: Sequence[Passage], codes: Sequence[str], language: str
         cats = {code: float(value) for code, value in passage.labels.items() if code in wanted}
         if cats:
             examples.append(Example.from_dict(nlp.make_doc(features_text(passage.text)), {"cats": cats}))
-    from thinc.api import Adam
-
     nlp.initialize(lambda: examples)
-    optimizer = Adam(LEARN_RATE, use_averages=False)
+    # spaCy's Adam (thinc's, through spaCy's registry), without the parameter averages we would not use.
+    optimizer = registry.get("optimizers", "Adam.v1")(learn_rate=LEARN_RATE, use_averages=False)
     order = random.Random(seed)
     for _ in range(epochs):
         order.shuffle(examples)
