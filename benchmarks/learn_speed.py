@@ -2,8 +2,9 @@
 
 Builds the 67 x 10,000-word corpus of bench_code.py, codes it, has a coder
 decide every suggestion of the first --reviewed transcripts (accepting about
-two in three, rejecting the rest, by a fixed rule) and add a code to every
-twentieth sentence of them, then times the real commands in subprocesses:
+two in three, rejecting the rest, by a fixed rule), add a code to every
+sentence of them with one of a few words (a way of talking no rule has, which
+the model can learn) and to every twentieth sentence, then times the real commands in subprocesses:
 ``learn``, and ``code`` into the same project without and with ``--learned``
 (the cache warm for both).
 
@@ -29,6 +30,7 @@ from ipl_coder.coding.units import participant_units  # noqa: E402
 from ipl_coder.store import NewDecision, Passage, ProjectStore  # noqa: E402
 
 CODER = "bench"
+CUES = ("meeting", "trust", "phone", "money", "doctor")  # words of the samples no rule of ipl.yaml has on its own
 
 
 def decide(project: Path, reviewed: int) -> int:
@@ -42,8 +44,10 @@ def decide(project: Path, reviewed: int) -> int:
             decisions.append(NewDecision(CODER, "accept" if keep else "reject", segment.segment_id))
         for name, units in participant_units(store, names, "sentence").items():
             for index, unit in enumerate(units.units):
-                if index % 20 == 7:
-                    code = codes[index % len(codes)]
+                words = set(units.unit_text(index).casefold().split())
+                # A way of talking about a code that no rule has (which the model can learn), and some codes at random.
+                cued = [code for cue, code in zip(CUES, codes, strict=False) if cue in words]
+                for code in cued or ([codes[index % len(codes)]] if index % 20 == 7 else []):
                     decisions.append(NewDecision(CODER, "add", new_code_id=code, passage=Passage(name, unit.start_char, unit.end_char)))
         store.record_decisions(decisions)
     return len(decisions)
