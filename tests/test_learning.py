@@ -82,7 +82,7 @@ def test_learns_from_decisions_and_suggests_what_no_rule_finds(tiny_project: tup
     project, codebook, folder = tiny_project
     exit_code, stdout, stderr = run_cli("learn", "-p", project)
     assert exit_code == 0, stderr
-    assert "fear: not learned, fewer than 5 passages people gave it; left to the rules" in " ".join(stderr.split())
+    assert "fear: not learned, people gave it 0 sentences, fewer than 5; left to the rules" in " ".join(stderr.split())
     with ProjectStore.open(project) as store:
         model = store.learned_model()
     assert model is not None and model.trained_codes == ("hope",) and model.transcripts == 1

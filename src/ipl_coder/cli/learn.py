@@ -44,7 +44,7 @@ def learn_command(
     • [bold]passages without it[/]: rejected suggestions, the codebook's no_match examples, and the sentences of reviewed transcripts nobody gave the code
 
     The model is saved in PROJECT/learned/, and the store records what it
-    learned from. A code with fewer than 5 passages people gave it is left to
+    learned from. A code people gave fewer than 5 sentences is left to
     the rules, and listed. Then 'ipl-coder code ... --learned' adds the model's
     suggestions beside the rules', each with its score and why (the words that
     weighed most, the most similar accepted passages). Decide on them as on any

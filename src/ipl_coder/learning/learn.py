@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ipl_coder import __version__
@@ -43,12 +43,14 @@ class LearnResult:
     def left_to_rules(self) -> list[LearnedCode]:
         return [code for code in self.codes if not code.trained]
 
-    @staticmethod
-    def why_not(code: LearnedCode) -> str:
+    decided_positives: dict[str, int] = field(default_factory=dict)  # per code: sentences people gave it
+
+    def why_not(self, code: LearnedCode) -> str:
         """Why a code was left to the rules, in a researcher's words."""
-        if code.negatives < MIN_NEGATIVES and code.positives - code.from_examples >= MIN_DECIDED_POSITIVES:
-            return f"fewer than {MIN_NEGATIVES} passages known not to have it"
-        return f"fewer than {MIN_DECIDED_POSITIVES} passages people gave it"
+        given = self.decided_positives.get(code.code_id, 0)
+        if given < MIN_DECIDED_POSITIVES:
+            return f"people gave it {given} sentence{'' if given == 1 else 's'}, fewer than {MIN_DECIDED_POSITIVES}"
+        return f"fewer than {MIN_NEGATIVES} sentences known not to have it"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -84,7 +86,7 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
                 spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=material.counts,
             )  # fmt: skip
     return LearnResult(project_dir, model_id, folder, tuple(material.counts), material.transcripts, material.units,
-                       last_decision[1], time.perf_counter() - started)  # fmt: skip
+                       last_decision[1], time.perf_counter() - started, material.decided_positives)  # fmt: skip
 
 
 def _codes(codebook: Codebook, code_ids: Sequence[str]) -> list[str]:

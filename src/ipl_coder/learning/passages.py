@@ -29,7 +29,7 @@ from ipl_coder.codebook.model import Codebook
 from ipl_coder.coding.units import TranscriptUnits, participant_units
 from ipl_coder.store import WITHDRAWN, LearnedCode, ProjectStore, SegmentRow
 
-MIN_DECIDED_POSITIVES = 5  # passages people gave a code; below this the code is left to the rules
+MIN_DECIDED_POSITIVES = 5  # sentences people gave a code; below this the code is left to the rules
 MIN_NEGATIVES = 5
 
 
