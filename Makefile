@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PROJECT ?= demo-project
 
-.PHONY: demo test fuzz lint install bench quality clean
+.PHONY: demo test fuzz lint install bench quality learn-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ bench: $(VENV)/.installed
 # The codebook's rules scored against the blind human coding of benchmarks/gold/ (tuning and reporting halves).
 quality: $(VENV)/.installed
 	$(BIN)/python benchmarks/quality.py
+
+# Learning from decisions (ipl-coder learn, code --learned): a simulated coder on the gold set's tuning half, step by
+# step, then the reporting half; and the time to learn and to code with the model on the 67-transcript benchmark project.
+learn-bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/learn_bench.py --half tuning
+	$(BIN)/python benchmarks/learn_bench.py --half reporting
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/learn_speed.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_PROJECT) build src/*.egg-info .pytest_cache

@@ -54,7 +54,7 @@ def test_code_writes_the_store_and_the_exports(sample_project: Path) -> None:
     assert {path.stat().st_mode & 0o777 for path in (sample_project / "cache").rglob("*")} == {0o700, 0o600}
     rows = read_csv(sample_project / "segments.csv")
     assert list(rows[0]) == ["segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end",
-                             "code", "label", "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder",
+                             "code", "label", "unit", "matched", "rules", "text", "status", "origin", "score", "why", "suggested", "coder",
                              "decided_by", "decided_at", "note",
                              "role", "country", "site", "language"]  # fmt: skip
     jsonl = [json.loads(line) for line in (sample_project / "segments.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -80,6 +80,7 @@ JSON_TYPES: dict[str, Callable[[object], bool]] = {
     "string": lambda value: isinstance(value, str),
     "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
     "integer or null": lambda value: value is None or (isinstance(value, int) and not isinstance(value, bool)),
+    "number or null": lambda value: value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)),
     "boolean": lambda value: isinstance(value, bool),
     "array of strings": lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
     "object of strings": lambda value: isinstance(value, dict) and all(isinstance(item, str) for item in (*value, *value.values())),

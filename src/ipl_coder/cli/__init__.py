@@ -54,6 +54,7 @@ def _register() -> None:
     from ipl_coder.cli.cooccur import cooccur_command
     from ipl_coder.cli.exchange import export_app, import_app
     from ipl_coder.cli.freq import freq_command
+    from ipl_coder.cli.learn import learn_command
     from ipl_coder.cli.report import report_command
     from ipl_coder.cli.review import review_app
     from ipl_coder.cli.transcripts import transcripts_app
@@ -66,6 +67,7 @@ def _register() -> None:
     app.add_typer(review_app, name="review")
     app.command("agreement", no_args_is_help=True)(agreement_command)
     app.command("report", no_args_is_help=True)(report_command)
+    app.command("learn", no_args_is_help=True)(learn_command)
     app.add_typer(export_app, name="export")
     app.add_typer(import_app, name="import")
 

@@ -123,7 +123,8 @@ def _print_machine(console: Console, result: AgreementResult) -> None:
                   caption="decided: suggestions people decided on; coded: passages people gave the code; "
                   "found: of those, suggested by the machine", caption_justify="left", pad_edge=False)  # fmt: skip
     # A rule is listed under its code, so its id loses the code's name: "role-peer:terms" shows as "  :terms".
-    names = [f"  :{row.rule_id.split(':', 1)[-1]}" if row.rule_id else row.code_id for row in result.machine]
+    names = [("  (learned model)" if row.rule_id == "model" else f"  :{row.rule_id.split(':', 1)[-1]}") if row.rule_id
+             else row.code_id for row in result.machine]  # fmt: skip
     table.add_column("code / rule", overflow="fold")  # folds; the figures never do
     for heading in ("decided", "accepted", "precision", "coded", "found", "recall", "F1"):
         table.add_column(heading, justify="right", no_wrap=True)

@@ -33,21 +33,30 @@ def run_against(project: Path, coder: str, unit: str, out: Path | None, shown: i
 
 
 def _print_figures(result: AgainstResult) -> None:
+    from ipl_coder.review.against import MODEL_RULE, RULES_AND_MODEL
+
     table = Table(title=f"Machine against {result.coder}, per {result.unit} × code", title_justify="left", box=box.SIMPLE_HEAD,
                   caption=f"both: {result.unit}s {result.coder} coded and a rule suggested; machine only: suggested, not coded; "
                   f"{result.coder} only: coded, never suggested", caption_justify="left", pad_edge=False)  # fmt: skip
     table.add_column("code / rule", overflow="fold")
     for heading in ("both", "machine only", f"{result.coder} only", "precision", "recall", "F1"):
         table.add_column(heading, justify="right", no_wrap=True)
+    first_total = next(index for index, row in enumerate(result.figures) if not row.code_id)
     for index, row in enumerate(result.figures):
-        name = _rule_name(row.code_id, row.rule_id) if row.rule_id else row.code_id or "all codes (micro)"
+        if not row.code_id:
+            name = {"": "all codes (micro)", MODEL_RULE: "all codes, learned model only",
+                    RULES_AND_MODEL: "all codes, rules and learned model"}[row.rule_id]  # fmt: skip
+        else:
+            name = _rule_name(row.code_id, row.rule_id) if row.rule_id else row.code_id
         table.add_row(escape(name), f"{row.both:,}", f"{row.machine_only:,}", f"{row.coder_only:,}", _share(row.precision),
-                      _share(row.recall), _share(row.f1), style="dim" if row.rule_id else None,
-                      end_section=index == len(result.figures) - 2)  # fmt: skip
+                      _share(row.recall), _share(row.f1), style="dim" if row.rule_id and row.code_id else None,
+                      end_section=index == first_total - 1)  # fmt: skip
     console = output_console()
     console.print(table)
     console.print(f"Unit: {result.unit}. Compared {count(result.units, result.unit)} (each × code) in participants' turns "
-                  f"of {count(result.transcripts, 'transcript')} {result.coder} coded; all codes sums the top-level codes.")  # fmt: skip
+                  f"of {count(result.transcripts, 'transcript')} {result.coder} coded; all codes sums the top-level codes."
+                  + (" The rules' figures leave out the learned model's suggestions, scored apart."
+                     if any(row.rule_id == MODEL_RULE for row in result.figures) else ""))  # fmt: skip
 
 
 def _print_disagreements(result: AgainstResult, shown: int, written: list[Path]) -> None:
@@ -71,6 +80,10 @@ def _line(item: Disagreement) -> str:
 
 def _rule_name(code_id: str, rule_id: str) -> str:
     """A rule under its own code loses the code's name ("  :terms"); a sub-code's rule keeps it."""
+    from ipl_coder.review.against import MODEL_RULE
+
+    if rule_id == MODEL_RULE:
+        return "  (learned model)"
     owner, _, rest = rule_id.partition(":")
     return f"  :{rest}" if owner == code_id else f"  {rule_id}"
 

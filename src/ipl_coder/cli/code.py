@@ -17,6 +17,7 @@ from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.coding.project import CodeOptions, CodeRunResult
+    from ipl_coder.learning.suggest import LearnedSuggester
 
 
 class Unit(str, Enum):
@@ -107,6 +108,11 @@ def code_command(
         typer.Option("--no-cache", metavar="", help="Tokenise and lemmatise every transcript afresh, and write no cache "
                      "(what is in PROJECT/cache stays as it is)."),
     ] = False,
+    learned: Annotated[
+        bool,
+        typer.Option("--learned", metavar="", help="Also suggest what the project's learned model finds ('ipl-coder learn'): "
+                     "origin 'model', with a score and why. Never replaces a rule's suggestion or a decision."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print nothing but errors.")] = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
@@ -163,6 +169,7 @@ def code_command(
         unit=unit.value if unit else None, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants,
         follow_links=follow_links, cache=not no_cache,
         statuses=tuple(item.value for item in status) if status else COUNTED_STATUSES,
+        learned=_learned(project, codebook, unit.value if unit else None, quiet or as_json) if learned else None,
     )
     show_progress = not quiet and not as_json
     if show_progress:
@@ -175,6 +182,18 @@ def code_command(
         _print_summary(result)
     if strict and result.skipped:
         raise InputError(f"{count(len(result.skipped), 'file')} skipped and --strict is on; the others were coded")
+
+
+def _learned(project: Path, codebook_path: Path, unit: str | None, quiet: bool) -> LearnedSuggester | None:
+    from ipl_coder.codebook.schema import load_codebook
+    from ipl_coder.learning.suggest import LearnedSuggester
+
+    codebook = load_codebook(codebook_path)
+    suggester = LearnedSuggester.load(project, codebook, codebook.run_unit(unit))
+    if suggester is None and not quiet:
+        error_console.print(f"[yellow]Note[/] --learned: {escape(str(project))} has no learned model yet (run 'ipl-coder learn' "
+                            "after reviewing some transcripts); these are the rules' suggestions only", soft_wrap=True)  # fmt: skip
+    return suggester
 
 
 def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: CodeOptions) -> CodeRunResult:
@@ -219,8 +238,10 @@ def _print_summary(result: CodeRunResult) -> None:
         table.add_row("  " * row.depth + row.code_id, escape(row.label), str(row.segments), f"{row.transcripts}/{len(result.coded)}")
     console.print(table)
     rate = result.words / result.seconds if result.seconds else 0
+    learned = sum(item.learned for item in result.coded)
+    from_model = f" ({learned} from the learned model)" if result.learned_model is not None else ""
     console.print(
-        f"{count(len(result.coded), 'transcript')} coded, {len(result.skipped)} skipped, {count(result.segments, 'segment')} "
+        f"{count(len(result.coded), 'transcript')} coded, {len(result.skipped)} skipped, {count(result.segments, 'segment')}{from_model} "
         f"from {count(result.words, 'word')} in {result.seconds:.1f} s ({rate:,.0f} words/s) with {result.pipeline}."
     )
     statuses = " and ".join(result.counted_statuses)

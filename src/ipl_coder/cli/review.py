@@ -25,6 +25,7 @@ from ipl_coder.wording import count
 
 if TYPE_CHECKING:
     from ipl_coder.review.session import ReviewItem, ReviewSession
+    from ipl_coder.store import SegmentRow
 
 
 class CoderStatus(str, Enum):
@@ -221,9 +222,22 @@ def _show(console: Console, session: ReviewSession, item: ReviewItem, message: s
             console.print(Text("  " + heading + " ".join(text.split()), style="dim" if heading else ""))
     if segment.rules:
         console.print(Text(f"  Why: {', '.join(segment.rules)} matched {', '.join(repr(word) for word in segment.matched)}", style="dim"))
+    elif segment.origin == "model":
+        _print_model_reason(console, segment)
     if item.view and item.view.note:
         console.print(Text(f"  Your note: {item.view.note}", style="italic"))
     console.print("  ".join(f"[bold]{key}[/] {label}" for key, label in KEYS))
+
+
+def _print_model_reason(console: Console, segment: SegmentRow) -> None:
+    """The learned model's reason: its score, the words that weighed most, the accepted passages most like this one."""
+    reason = segment.reason
+    score = f", score {segment.score:.2f}" if segment.score is not None else ""
+    words = ", ".join(f"'{word}' ({weight:+.1f})" for word, weight in reason.words) if reason and reason.words else "none alone"
+    console.print(Text(f"  Why: the learned model{score}; the words that weighed most: {words}", style="dim"))
+    for passage in reason.similar if reason else ():
+        where = f" ({passage.transcript})" if passage.transcript else " (codebook example)"
+        console.print(Text(f"  Like: \"{' '.join(passage.text.split())}\"{where}", style="dim"))
 
 
 def _passage(item: ReviewItem) -> Text:

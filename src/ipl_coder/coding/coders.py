@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ipl_coder.codebook.model import (
     EVERYONE,
@@ -155,6 +155,7 @@ class CodedSegments(list[Segment]):
     """
 
     from_cache: bool = False
+    learned: Sequence[Any] = ()  # the learned model's suggestions (code --learned), made in the same worker
 
 
 class TranscriptCoder:

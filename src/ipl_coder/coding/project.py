@@ -11,19 +11,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ipl_coder import __version__
 from ipl_coder.codebook.model import UNITS, Codebook
 from ipl_coder.codebook.saved import save as save_codebook
 from ipl_coder.codebook.schema import load_codebook
-from ipl_coder.coding.coders import CodedSegments
+from ipl_coder.coding.coders import CodedSegments, LanguageCoders, Segment
 from ipl_coder.coding.doc_cache import CODEBOOKS_FOLDER, DOCS_FOLDER, cache_folder, prune, run_started
 from ipl_coder.coding.exports import write_project_exports
 from ipl_coder.coding.frequencies import CodeFrequency
 from ipl_coder.coding.parallel import code_in_parallel
 from ipl_coder.errors import InputError, TranscriptError
-from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ProjectStore, UnplacedPassage
+from ipl_coder.store import COUNTED_STATUSES, STORE_FILENAME, ModelSegmentInput, ProjectStore, UnplacedPassage
 from ipl_coder.transcripts import Transcript
 from ipl_coder.transcripts.detect import detector_process
 from ipl_coder.transcripts.language_choice import choose_language
@@ -44,6 +44,26 @@ from ipl_coder.transcripts.reader import (
 Progress = Callable[[int, int, str], None]  # done, total, name of the transcript being worked on
 
 
+class MoreSuggestions(Protocol):
+    """Suggestions beside the rules' (``code --learned``: the learned model's, see ipl_coder.learning)."""
+
+    model_id: int
+
+    def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> Sequence[ModelSegmentInput]: ...
+
+
+class _WithMore:
+    """Codes with the rules, then adds the other suggestions, in the same worker process as the rules."""
+
+    def __init__(self, coders: LanguageCoders, more: MoreSuggestions) -> None:
+        self.coders, self.more = coders, more
+
+    def code(self, transcript: Transcript) -> CodedSegments:
+        segments = self.coders.code(transcript)
+        segments.learned = tuple(self.more.suggest(transcript, segments))
+        return segments
+
+
 @dataclass(frozen=True)
 class CodeOptions:
     unit: str | None = None  # the unit for codes that set none; None: the codebook's defaults, else sentence
@@ -54,6 +74,7 @@ class CodeOptions:
     statuses: tuple[str, ...] = COUNTED_STATUSES  # which segments the exports count
     follow_links: bool = False  # read links in a folder that point outside it
     cache: bool = True  # reuse and keep the processed transcripts in PROJECT/cache (see doc_cache.py)
+    learned: MoreSuggestions | None = None  # the learned model's suggestions too (--learned)
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,7 @@ class CodedTranscript:
     kept_decided: int
     warnings: tuple[str, ...] = ()  # what may have been read wrongly
     notes: tuple[str, ...] = ()  # how an ambiguity was settled
+    learned: int = 0  # of the segments, the learned model's suggestions
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,7 @@ class CodeRunResult:
     counted_statuses: tuple[str, ...] = COUNTED_STATUSES
     notes: tuple[str, ...] = ()  # about the run as a whole, such as participants-file mismatches
     cache: CacheReport | None = None  # None: --no-cache
+    learned_model: int | None = None  # the learned model that suggested too (--learned)
 
     @property
     def words(self) -> int:
@@ -128,6 +151,8 @@ class CodeRunResult:
             "counted_statuses": list(self.counted_statuses),
             "exports": [str(path) for path in self.exports],
             "notes": list(self.notes),
+            "learned_model": self.learned_model,
+            "learned_segments": sum(transcript.learned for transcript in self.coded),
             "cache": None if self.cache is None else
             {"folder": str(self.cache.folder), "reused": self.cache.reused, "bytes": self.cache.size_bytes},
         }  # fmt: skip
@@ -147,8 +172,6 @@ def code_transcripts(
 
 def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: Path, options: CodeOptions,
                       progress: Progress | None) -> CodeRunResult:  # fmt: skip
-    from ipl_coder.coding.coders import LanguageCoders
-
     started = time.perf_counter()
     if options.unit is not None and options.unit not in UNITS:
         raise InputError(f"unit '{options.unit}' is not one of: {', '.join(UNITS)}")
@@ -177,19 +200,21 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
             store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, unit,
             {"interviewer_labels": list(options.interviewer_labels), "model": options.model,
              "participants": str(options.participants) if options.participants else None,
-             "statuses": list(options.statuses)},
+             "statuses": list(options.statuses), **({"learned_model": options.learned.model_id} if options.learned else {})},
         )  # fmt: skip
         coded: list[CodedTranscript] = []
         skipped: list[SkippedFile] = []
         cache_started, reused = run_started(project_dir) if options.cache else None, 0
         read = (_read(transcript_file, options.interviewer_labels, codebook, register) for transcript_file in files)
-        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coders, options.jobs, len(files))):
+        coder = _WithMore(coders, options.learned) if options.learned else coders
+        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coder, options.jobs, len(files))):
             if progress:
                 progress(done, len(files), transcript_file.name)
             try:
                 if isinstance(transcript, TranscriptError):
                     raise transcript  # unreadable: reported like one the store refuses
-                saved = store.save_coded_transcript(transcript, segments, run_id)
+                more = segments.learned if isinstance(segments, CodedSegments) else ()
+                saved = store.save_coded_transcript(transcript, segments, run_id, more)
             except TranscriptError as error:
                 skipped.append(SkippedFile(transcript_file.path, error.reason))
                 continue
@@ -198,7 +223,7 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
                 transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
                 len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
                 (*transcript.warnings, *_unplaced_warnings(saved.unplaced)),
-                (*transcript.notes, *_carried_notes(saved.carried)),
+                (*transcript.notes, *_carried_notes(saved.carried)), saved.learned,
             ))  # fmt: skip
         if progress:
             progress(len(files), len(files), "")
@@ -215,7 +240,7 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
         pipeline=", ".join(coders.pipeline_name(language) for language in sorted({item.language for item in coded}))
         or pipeline.name, unit=unit, coded=coded, skipped=skipped, frequencies=exports.frequencies,
         exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses,
-        notes=(*notes, *exports.notes), cache=cache,
+        notes=(*notes, *exports.notes), cache=cache, learned_model=options.learned.model_id if options.learned else None,
     )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from ipl_coder.transcripts.participants import PeopleIndex, attribute_columns
 
 SEGMENT_COLUMNS = (
     "segment_id", "transcript", "participant", "speaker", "turn", "time", "start", "end", "code", "label",
-    "unit", "matched", "rules", "text", "status", "origin", "suggested", "coder", "decided_by", "decided_at", "note",
+    "unit", "matched", "rules", "text", "status", "origin", "score", "why", "suggested", "coder", "decided_by", "decided_at", "note",
 )  # fmt: skip
 NOTE_SEPARATOR = " | "  # between coders' notes in one cell
 Notes = Mapping[str, Sequence[SegmentNote]]  # segment id -> each coder's standing note
@@ -72,6 +72,8 @@ class SegmentRecords:
             "text": segment.text,
             "status": segment.status,
             "origin": segment.origin,
+            "score": segment.score,  # the learned model's, for origin 'model'
+            "why": segment.why if segment.origin == "model" else "",  # its reason: the rules say theirs in matched and rules
             "suggested": segment.suggested,
             "coder": segment.coder or "",  # who added it, for a code a person added
             "decided_by": segment.decided_by or "",

@@ -6,7 +6,10 @@ code they added, the right code of a recode, a code imported from a sheet or
 another tool) with that code, or one of its sub-codes, overlaps the unit. The
 machine's cell is coded when any of its suggestions does, whatever its review
 status: this measures the rules, not the review. Only the transcripts the
-coder worked in are counted.
+coder worked in are counted. The learned model's suggestions (``code
+--learned``) are scored apart, as a "rule" named ``model`` under each code and
+over all codes, alone and together with the rules; the rules' own figures
+leave them out.
 
 A code the coder never used, though one of its parents they did, is compared
 at that parent: rules of ``role-peer`` are scored against ``role`` when the
@@ -29,6 +32,8 @@ from ipl_coder.review.units import COMPARISON_UNITS, TranscriptUnits, participan
 from ipl_coder.store import WITHDRAWN, CodeRow, ProjectStore, SegmentRow
 
 Cell = tuple[str, int, str]  # transcript, unit index, code
+MODEL_RULE = "model"  # the learned model's suggestions (origin 'model'), scored beside the rules like one more rule
+RULES_AND_MODEL = "rules+model"
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,10 @@ def compare_with_coder(project_dir: Path, coder: str, unit: str = "sentence") ->
         tree = _Tree(store.latest_codes())
     coded = [s for s in segments if (view := views.get(s.segment_id)) is not None and view.status == "accepted"]
     machine = [s for s in segments if s.origin == "machine" and s.transcript in units]
+    model = [s for s in segments if s.origin == "model" and s.transcript in units]
     marks = _mark(units, coded, machine, tree)
     used = {code for _, _, code in marks.coder}  # with the parents of every code the coder gave
-    figures = _figures(marks, machine, units, tree, used)
+    figures = _figures(marks, machine, units, tree, used, model)
     notes = []
     outside = sum(1 for s in segments if s.transcript not in units and (view := views.get(s.segment_id)) and view.decision)
     if outside:
@@ -153,15 +159,19 @@ def _mark(units: dict[str, TranscriptUnits], coded: Sequence[SegmentRow], machin
 
 
 def _figures(marks: _Marks, machine: Sequence[SegmentRow], units: dict[str, TranscriptUnits], tree: _Tree,
-             used: set[str]) -> list[CellFigures]:  # fmt: skip
-    """Per code the coder used (and every top-level code), then each rule scored at its code's level."""
+             used: set[str], model: Sequence[SegmentRow] = ()) -> list[CellFigures]:  # fmt: skip
+    """Per code the coder used (and every top-level code), then each rule scored at its code's level, and the learned
+    model as one more "rule" of each code; then all codes: the model's and the rules' with it, and the rules' alone."""
     codes = sorted({*used, *(tree.root(code) for _, _, code in marks.machine)}, key=tree.sort_key)
     rule_cells: dict[tuple[str, str], set[Cell]] = defaultdict(set)
-    for segment in machine:
+    model_roots: set[Cell] = set()
+    for segment in (*machine, *model):
         level = next((code for code in tree.chain(segment.code_id) if code in used), tree.root(segment.code_id))
         for index in units[segment.transcript].overlapping(segment.start_char, segment.end_char):
-            for rule in segment.rules:
+            for rule in (segment.rules if segment.origin == "machine" else (MODEL_RULE,)):
                 rule_cells[(level, rule)].add((segment.transcript, index, level))
+            if segment.origin == "model":
+                model_roots.add((segment.transcript, index, tree.root(segment.code_id)))
     figures: list[CellFigures] = []
     total = [0, 0, 0]
     for code in codes:
@@ -174,6 +184,12 @@ def _figures(marks: _Marks, machine: Sequence[SegmentRow], units: dict[str, Tran
         for (level, rule), cells in sorted(rule_cells.items()):
             if level == code:
                 figures.append(CellFigures(code, rule, len(cells & coder), len(cells - coder), len(coder - cells)))
+    if model:
+        coder_roots = {cell for cell in marks.coder if tree.root(cell[2]) == cell[2]}
+        rule_roots = {cell for cell in marks.machine if tree.root(cell[2]) == cell[2]}
+        for name, suggested in ((MODEL_RULE, model_roots), (RULES_AND_MODEL, rule_roots | model_roots)):
+            figures.append(CellFigures("", name, len(suggested & coder_roots), len(suggested - coder_roots),
+                                       len(coder_roots - suggested)))  # fmt: skip
     figures.append(CellFigures("", "", *total))
     return figures
 

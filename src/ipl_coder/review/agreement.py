@@ -158,13 +158,16 @@ def compute_agreement(project_dir: Path, coders: Sequence[str] = (), unit: str =
     return AgreementResult(chosen, pair, unit, machine, between, transcripts, units, notes)
 
 
+MODEL_RULE = "model"  # the learned model's suggestions, figured like one more rule of each code
+
+
 def machine_figures(segments: Sequence[SegmentRow], views: dict[str, dict[str, CoderView]],
                     code_order: Sequence[str]) -> list[MachineFigures]:  # fmt: skip
     """Per code, then per rule of it: the machine's suggestions against every chosen coder's decisions."""
     suggested: dict[tuple[str, str], list[tuple[int, int, tuple[str, ...]]]] = defaultdict(list)
     for segment in segments:
-        if segment.origin == "machine":
-            suggested[(segment.transcript, segment.code_id)].append((segment.start_char, segment.end_char, segment.rules))
+        if segment.origin != "human":
+            suggested[(segment.transcript, segment.code_id)].append((segment.start_char, segment.end_char, _keys(segment)))
     reviewed: Counter[tuple[str, str]] = Counter()
     accepted: Counter[tuple[str, str]] = Counter()
     coded: Counter[str] = Counter()
@@ -174,14 +177,14 @@ def machine_figures(segments: Sequence[SegmentRow], views: dict[str, dict[str, C
             view = coder_views.get(segment.segment_id)
             if view is None or view.decision is None:
                 continue
-            if segment.origin == "machine":
-                for key in ((segment.code_id, ""), *((segment.code_id, rule) for rule in segment.rules)):
+            if segment.origin != "human":
+                for key in ((segment.code_id, rule) for rule in _keys(segment)):
                     reviewed[key] += 1
                     accepted[key] += view.status == "accepted"
             if view.status == "accepted":
                 coded[segment.code_id] += 1
                 rules = {rule for start, end, hit_rules in suggested[(segment.transcript, segment.code_id)]
-                         if start < segment.end_char and segment.start_char < end for rule in (*hit_rules, "")}  # fmt: skip
+                         if start < segment.end_char and segment.start_char < end for rule in hit_rules}  # fmt: skip
                 for rule in rules:
                     found[(segment.code_id, rule)] += 1
     keys = set(reviewed) | {(code_id, "") for code_id in coded}
@@ -190,6 +193,12 @@ def machine_figures(segments: Sequence[SegmentRow], views: dict[str, dict[str, C
         MachineFigures(code_id, rule, reviewed[(code_id, rule)], accepted[(code_id, rule)], coded[code_id], found[(code_id, rule)])
         for code_id, rule in sorted(keys, key=lambda key: (order.get(key[0], len(order)), key[0], key[1]))
     ]
+
+
+def _keys(segment: SegmentRow) -> tuple[str, ...]:
+    """What a suggestion counts for: a rule's for the code ("") and each of its rules; the learned model's for the
+    model only, so the code's own figures stay the rules'."""
+    return (MODEL_RULE,) if segment.origin == "model" else ("", *segment.rules)
 
 
 def _coded_passages(segments: Sequence[SegmentRow], views: dict[str, CoderView]) -> list[Passage]:
@@ -201,7 +210,7 @@ def _between(store: ProjectStore, segments: Sequence[SegmentRow], views: dict[st
              pair: tuple[str, str], unit: str, code_order: Sequence[str]) -> tuple[list[CoderAgreement], int, int]:  # fmt: skip
     first, second = views[pair[0]], views[pair[1]]
     if unit == "segment":
-        both = [s for s in segments if s.origin == "machine" and _decided(first, s) and _decided(second, s)]
+        both = [s for s in segments if s.origin != "human" and _decided(first, s) and _decided(second, s)]
         values = {s.segment_id: (int(first[s.segment_id].status == "accepted"), int(second[s.segment_id].status == "accepted"))
                   for s in both}  # fmt: skip
         by_code: dict[str, list[tuple[int, int]]] = defaultdict(list)

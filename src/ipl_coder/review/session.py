@@ -100,8 +100,8 @@ class ReviewSession:
         wanted = with_sub_codes(scope.code_ids, codebook) if scope.code_ids else None
         self.segments = {
             segment.segment_id: segment
-            for segment in store.segments(None, origin="machine", transcript=scope.transcript)
-            if wanted is None or segment.code_id in wanted
+            for segment in store.segments(None, transcript=scope.transcript)
+            if segment.origin != "human" and (wanted is None or segment.code_id in wanted)
         }
         self.views = store.coder_views(coder)
         queue = [segment_id for segment_id in self.segments if self._status(segment_id) in scope.statuses]

@@ -20,10 +20,12 @@ from ipl_coder.store.carry import CarryQueries
 from ipl_coder.store.decisions import DecisionQueries
 from ipl_coder.store.inputs import (
     CodebookInput,
+    ModelSegmentInput,
     ParticipantsInput,
     SegmentInput,
     TranscriptInput,
 )
+from ipl_coder.store.learned import LearnedQueries, reason_from_json, reason_json
 from ipl_coder.store.lock import LockKind, ProjectLock
 from ipl_coder.store.migrations import migrate
 from ipl_coder.store.notes import NoteQueries
@@ -79,7 +81,7 @@ def _write_error(path: Path, error: sqlite3.Error) -> ProjectError:
     return ProjectError(f"{path}: cannot save to the project store ({error}), so this change was not saved; {advice}")
 
 
-class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
+class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, LearnedQueries):
     """One project's SQLite file; rows come back as frozen dataclasses, never tuples."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path, lock: ProjectLock | None = None) -> None:
@@ -176,16 +178,22 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
                 (now(), coded, skipped, segments, words, run_id),
             )
 
-    def save_coded_transcript(self, transcript: TranscriptInput, segments: Sequence[SegmentInput], run_id: int) -> SaveResult:
+    def save_coded_transcript(self, transcript: TranscriptInput, segments: Sequence[SegmentInput], run_id: int,
+                              model_segments: Sequence[ModelSegmentInput] = ()) -> SaveResult:  # fmt: skip
         """Store a transcript and the run's suggestions for it, in one transaction.
 
         When its text changed since it was last coded, the segments people decided
         on move to the new text first (see :mod:`ipl_coder.store.carry`).
+        ``model_segments`` are the learned model's suggestions: one with the id of
+        a rule's suggestion is left out (the rule's stands), and like a rule's, a
+        decided one is kept with its decisions.
         """
+        rule_ids = {segment.segment_id for segment in segments}
+        model_segments = [segment for segment in model_segments if segment.segment_id not in rule_ids]
         with self.connection:
             transcript_id, changed = self._upsert_transcript(transcript)
             self.connection.execute(f"DELETE FROM segments WHERE transcript_id = ? AND NOT {DECIDED}", (transcript_id,))
-            suggested_ids = {segment.segment_id for segment in segments}
+            suggested_ids = rule_ids | {segment.segment_id for segment in model_segments}
             carried, unplaced = (self.carry_segments(transcript_id, transcript.name, transcript.text, transcript.content_hash,
                                                      suggested_ids) if changed else (0, []))  # fmt: skip
             self._retire_older_versions(transcript.name, transcript_id)
@@ -198,12 +206,21 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries):
                   s.text, json_list(s.matched), json_list(s.rules), run_id, created_at)
                  for s in segments if s.segment_id not in decided],
             )  # fmt: skip
+            self.connection.executemany(
+                "INSERT INTO segments (segment_id, transcript_id, code_id, start_char, end_char, speaker, turn_number,"
+                " unit, text, matched_json, rules_json, run_id, created_at, origin, score, reason_json)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'model',?,?)",
+                [(s.segment_id, transcript_id, s.code_id, s.start_char, s.end_char, s.speaker, s.turn_number, s.unit,
+                  s.text, json_list(s.matched), json_list(s.rules), run_id, created_at, s.score, reason_json(s.reason))
+                 for s in model_segments if s.segment_id not in decided],
+            )  # fmt: skip
             # Decided segments keep everything a person saw; only "still suggested?" follows the run.
             self.connection.executemany(
                 "UPDATE segments SET suggested = ? WHERE segment_id = ?",
                 [(int(segment_id in suggested_ids), segment_id) for segment_id in decided],
             )
-        return SaveResult(suggested=len(segments), kept_decided=len(decided), carried=carried, unplaced=tuple(unplaced))
+        return SaveResult(suggested=len(segments) + len(model_segments), kept_decided=len(decided), carried=carried,
+                          unplaced=tuple(unplaced), learned=len(model_segments))  # fmt: skip
 
     def add_transcript(self, transcript: TranscriptInput) -> bool:
         """Add a transcript as it is, with no suggestions; False when the project holds it already with this text.
@@ -442,5 +459,6 @@ def _segment_row(row: sqlite3.Row) -> SegmentRow:
         turn_number=row["turn_number"], unit=row["unit"], text=row["text"],
         matched=tuple(json.loads(row["matched_json"])), rules=tuple(json.loads(row["rules_json"])),
         origin=row["origin"], status=row["status"], suggested=bool(row["suggested"]), timestamp=row["timestamp"],
-        coder=row["coder"], decided_by=row["decided_by"], decided_at=row["decided_at"],
+        coder=row["coder"], decided_by=row["decided_by"], decided_at=row["decided_at"], score=row["score"],
+        reason=reason_from_json(row["reason_json"]) if row["origin"] == "model" else None,
     )  # fmt: skip

@@ -124,7 +124,7 @@ class DecisionQueries:
         code_id = decision.new_code_id or ""
         there = self.connection.execute(
             "SELECT segment_id FROM segments WHERE transcript_id = ? AND code_id = ? AND start_char = ? AND end_char = ?"
-            " AND status != ? AND (origin = 'machine' OR coder = ?) ORDER BY origin = 'human' LIMIT 1",
+            " AND status != ? AND (origin != 'human' OR coder = ?) ORDER BY origin = 'human', origin = 'model' LIMIT 1",
             (transcript_id, code_id, passage.start_char, passage.end_char, WITHDRAWN, decision.coder.strip()),
         ).fetchone()  # fmt: skip
         added = False
@@ -178,7 +178,7 @@ class DecisionQueries:
             status, by, at = DECISION_STATUS[latest["decision"]], latest["coder"], latest["decided_at"]
         else:
             origin = self.connection.execute("SELECT origin FROM segments WHERE segment_id = ?", (segment_id,)).fetchone()
-            status, by, at = ("pending" if origin["origin"] == "machine" else WITHDRAWN), None, None
+            status, by, at = ("pending" if origin["origin"] != "human" else WITHDRAWN), None, None
         self.connection.execute(
             "UPDATE segments SET status = ?, decided_by = ?, decided_at = ? WHERE segment_id = ?", (status, by, at, segment_id)
         )

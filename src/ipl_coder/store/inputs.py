@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from ipl_coder.store.rows import ModelReason
+
 
 class CodeInput(Protocol):
     @property
@@ -102,6 +104,15 @@ class SegmentInput(Protocol):
     def matched(self) -> Sequence[str]: ...
     @property
     def rules(self) -> Sequence[str]: ...
+
+
+class ModelSegmentInput(SegmentInput, Protocol):
+    """A suggestion of the learned model: a segment with a score and a reason (a ModelReason)."""
+
+    @property
+    def score(self) -> float: ...
+    @property
+    def reason(self) -> ModelReason: ...
 
 
 class ParticipantEntryInput(Protocol):

@@ -175,6 +175,69 @@ MIGRATIONS: tuple[str, ...] = (
         moved_at TEXT NOT NULL
     );
     """,
+    # 6: suggestions learned from the team's own decisions (``ipl-coder learn``, ``code --learned``): origin 'model',
+    # with the model's score and its reason. SQLite cannot change a CHECK, so segments is rebuilt the documented way
+    # (new table, copy, drop, rename; foreign keys are off while it runs, see migrate) with every row kept as it was.
+    """
+    CREATE TABLE segments_new (
+        segment_id TEXT PRIMARY KEY,
+        transcript_id INTEGER NOT NULL REFERENCES transcripts (transcript_id),
+        code_id TEXT NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL CHECK (end_char > start_char),
+        speaker TEXT NOT NULL,
+        turn_number INTEGER,
+        unit TEXT NOT NULL,
+        text TEXT NOT NULL,
+        matched_json TEXT NOT NULL DEFAULT '[]',
+        rules_json TEXT NOT NULL DEFAULT '[]',
+        origin TEXT NOT NULL DEFAULT 'machine' CHECK (origin IN ('machine', 'human', 'model')),
+        status TEXT NOT NULL DEFAULT 'pending',
+        suggested INTEGER NOT NULL DEFAULT 1,
+        run_id INTEGER REFERENCES runs (run_id),
+        created_at TEXT NOT NULL,
+        coder TEXT,
+        decided_by TEXT,
+        decided_at TEXT,
+        -- for origin 'model': the model's score (0-1) and why (similar accepted passages, the words that weighed most)
+        score REAL,
+        reason_json TEXT NOT NULL DEFAULT '{}'
+    );
+    INSERT INTO segments_new (segment_id, transcript_id, code_id, start_char, end_char, speaker, turn_number, unit, text,
+                              matched_json, rules_json, origin, status, suggested, run_id, created_at, coder, decided_by,
+                              decided_at)
+        SELECT segment_id, transcript_id, code_id, start_char, end_char, speaker, turn_number, unit, text, matched_json,
+               rules_json, origin, status, suggested, run_id, created_at, coder, decided_by, decided_at FROM segments;
+    DROP TABLE segments;
+    ALTER TABLE segments_new RENAME TO segments;
+    CREATE INDEX segments_by_transcript ON segments (transcript_id, start_char);
+    CREATE INDEX segments_by_code ON segments (code_id);
+    -- Each 'ipl-coder learn': where its model is, and what it learned from (decisions up to when).
+    CREATE TABLE learned_models (
+        model_id INTEGER PRIMARY KEY,
+        trained_at TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        threshold REAL NOT NULL,
+        last_decision_id INTEGER,
+        last_decided_at TEXT,
+        transcripts INTEGER NOT NULL,
+        units INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        spacy_version TEXT NOT NULL,
+        ipl_coder_version TEXT NOT NULL
+    );
+    -- Per code: how many passages it learned from, or why it was left to the rules.
+    CREATE TABLE learned_codes (
+        model_id INTEGER NOT NULL REFERENCES learned_models (model_id),
+        code_id TEXT NOT NULL,
+        positives INTEGER NOT NULL,
+        negatives INTEGER NOT NULL,
+        from_examples INTEGER NOT NULL,
+        trained INTEGER NOT NULL,
+        PRIMARY KEY (model_id, code_id)
+    );
+    """,
 )
 
 
@@ -192,7 +255,28 @@ def migrate(connection: sqlite3.Connection) -> int:
             f"this project was written by a newer ipl-coder (schema {current}, this one knows {len(MIGRATIONS)}): "
             "upgrade ipl-coder"
         )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        # executescript commits first, so each migration and its version bump go in one transaction.
-        connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    if current == len(MIGRATIONS):
+        return current
+    # A migration that rebuilds a table drops the old one: with foreign keys on, that would fail (or cascade). They
+    # are switched off around the migrations (it cannot be done inside a transaction) and checked before each commit.
+    enforced = bool(connection.execute("PRAGMA foreign_keys").fetchone()[0])
+    connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            # executescript commits first, so each migration and its version bump go in one transaction.
+            connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\n")
+            broken = connection.execute("PRAGMA foreign_key_check").fetchone()
+            if broken is not None:
+                connection.rollback()
+                from ipl_coder.errors import ProjectError
+
+                raise ProjectError(f"the project store has a row pointing at a missing {broken[2]} row (table {broken[0]}), "
+                                   f"so it was not upgraded to schema {version}; it is unchanged")  # fmt: skip
+            connection.commit()
+    except BaseException:
+        if connection.in_transaction:
+            connection.rollback()
+        raise
+    finally:
+        connection.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
     return len(MIGRATIONS)

@@ -7,6 +7,38 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class SimilarPassage:
+    """An accepted passage the learned model trained on, like the one it suggests."""
+
+    transcript: str  # "" for an example from the codebook
+    text: str
+    similarity: float  # cosine of their words, 0-1
+
+
+@dataclass(frozen=True)
+class ModelReason:
+    """Why the learned model suggested a segment: what a researcher can check."""
+
+    model_id: int
+    words: tuple[tuple[str, float], ...] = ()  # the words that weighed most, with their weight (log-odds) for the code
+    similar: tuple[SimilarPassage, ...] = ()  # the most similar accepted passages of the code
+
+    def summary(self, score: float | None) -> str:
+        """One line, as the review, the sheets and the exports show it."""
+        parts = [f"model {score:.2f}" if score is not None else "model"]
+        if self.words:
+            parts.append("words " + ", ".join(f"{word} ({weight:+.2f})" for word, weight in self.words))
+        if self.similar:
+            parts.append("like " + " / ".join(f'"{_short(passage.text)}"' for passage in self.similar))
+        return "; ".join(parts)
+
+
+def _short(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rsplit(" ", 1)[0] + " …"
+
+
+@dataclass(frozen=True)
 class SegmentRow:
     segment_id: str
     transcript: str
@@ -26,6 +58,17 @@ class SegmentRow:
     coder: str | None = None  # who added it, for a human segment
     decided_by: str | None = None  # who made the latest decision still standing
     decided_at: str | None = None
+    score: float | None = None  # origin 'model': the learned model's score
+    reason: ModelReason | None = None  # origin 'model': why
+
+    @property
+    def why(self) -> str:
+        """The rules and words behind a rule's suggestion, the learned model's reason for its own; '' for a person's code."""
+        if self.origin == "model":
+            return self.reason.summary(self.score) if self.reason else "model"
+        if self.rules:
+            return f"{', '.join(self.rules)}: {', '.join(self.matched)}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +184,38 @@ class RenameResult:
 
 
 @dataclass(frozen=True)
+class LearnedCode:
+    """What ``ipl-coder learn`` had for one code: passages that have it, passages that have not."""
+
+    code_id: str
+    positives: int
+    negatives: int
+    from_examples: int  # of those, the codebook's match and no_match examples
+    trained: bool  # False: too few to learn from, left to the rules
+
+
+@dataclass(frozen=True)
+class LearnedModelRow:
+    """One ``ipl-coder learn``: where its model is and what it learned from."""
+
+    model_id: int
+    trained_at: str
+    folder: str
+    seed: int
+    threshold: float
+    last_decision_id: int | None  # the decisions it learned from are those up to this one
+    last_decided_at: str | None
+    transcripts: int  # reviewed transcripts it took passages from
+    units: int
+    seconds: float
+    codes: tuple[LearnedCode, ...]
+
+    @property
+    def trained_codes(self) -> tuple[str, ...]:
+        return tuple(code.code_id for code in self.codes if code.trained)
+
+
+@dataclass(frozen=True)
 class UnplacedPassage:
     """A decided passage that is no longer in the edited text: it stays with the old version, out of sight."""
 
@@ -156,6 +231,7 @@ class SaveResult:
     kept_decided: int  # segments a person decided, kept whatever the run said
     carried: int = 0  # decided segments moved here from an older version of the text
     unplaced: tuple[UnplacedPassage, ...] = ()  # decided passages the new text no longer has
+    learned: int = 0  # of the suggested, the learned model's
 
 
 @dataclass(frozen=True)

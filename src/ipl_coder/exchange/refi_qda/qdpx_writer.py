@@ -222,10 +222,11 @@ class _Document:
     def _selection(self, source: Any, segment: SegmentRow) -> None:
         decided = {coder: views[segment.segment_id] for coder, views in self.project.views.items() if segment.segment_id in views}
         coders = [coder for coder, view in decided.items() if view.status == "accepted"]
-        owners = ([MACHINE_USER] if segment.origin == "machine" and self.status == "all" else []) + coders
+        suggested = segment.origin != "human"  # by the rules or the learned model
+        owners = ([MACHINE_USER] if suggested and self.status == "all" else []) + coders
         if not owners:
             return  # with --status accepted, what nobody accepted stays out
-        owner = MACHINE_USER if segment.origin == "machine" else segment.coder or coders[0]
+        owner = MACHINE_USER if suggested else segment.coder or coders[0]
         when = _datetime(min((view.decided_at for view in decided.values()), default=self.project.created_at))
         selection = self.element(source, "PlainTextSelection", guid=guid("selection", segment.segment_id),
                                  name=_excerpt(segment.text), startPosition=str(segment.start_char),
@@ -280,6 +281,9 @@ def _selection_description(segment: SegmentRow, decided: dict[str, CoderView]) -
     """Why the passage is here and what each coder decided: one line each, read back by the .qdpx import."""
     if segment.origin == "machine":
         lines = [f"ipl-coder suggestion of {segment.code_id}: rules {', '.join(segment.rules)}; words {', '.join(segment.matched)}"]
+    elif segment.origin == "model":  # read back as a rule's suggestion whose "rule" is the learned model
+        score = f" {segment.score:.2f}" if segment.score is not None else ""
+        lines = [f"ipl-coder suggestion of {segment.code_id}: rules learned model{score}; words {', '.join(segment.matched)}"]
     else:
         lines = [f"ipl-coder: {segment.code_id} added by {segment.coder}"]
     for coder, view in sorted(decided.items()):

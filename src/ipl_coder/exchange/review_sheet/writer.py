@@ -32,12 +32,12 @@ if TYPE_CHECKING:
 
 SHEET_COLUMNS = (
     "segment_id", "transcript", "speaker", "code", "label", "text", "decision", "new_code", "note", "coder",
-    "decided_at", "noted_at", "matched", "rules", "start", "end", "time", "origin", "suggested",
+    "decided_at", "noted_at", "matched", "rules", "start", "end", "time", "origin", "suggested", "score", "why",
 )  # fmt: skip
 SHEET_DECISIONS = ("accept", "reject", "recode")
 # Column widths in characters, for the columns worth more than the default.
 WIDTHS = {"segment_id": 18, "transcript": 14, "code": 22, "label": 24, "text": 80, "decision": 10, "new_code": 22, "note": 30,
-          "decided_at": 20, "noted_at": 20, "matched": 20, "rules": 24}  # fmt: skip
+          "decided_at": 20, "noted_at": 20, "matched": 20, "rules": 24, "why": 60}  # fmt: skip
 SPARE_ROWS = 500  # rows below the segments where the drop-downs still work, for codes people add
 
 
@@ -106,6 +106,7 @@ def _values(row: SheetRow, coder: str) -> list[str | int]:
         "noted_at": (view.noted_at or "") if view and view.note else "", "matched": "; ".join(segment.matched),
         "rules": "; ".join(segment.rules), "start": segment.start_char, "end": segment.end_char,
         "time": segment.timestamp or "", "origin": segment.origin, "suggested": "yes" if segment.suggested else "no",
+        "score": "" if segment.score is None else f"{segment.score:.2f}", "why": segment.why if segment.origin == "model" else "",
     }  # fmt: skip
     return [values[column] for column in SHEET_COLUMNS]
 

@@ -1,0 +1,119 @@
+"""``ipl-coder learn``: train the project's model on the team's own decisions.
+
+Gathers the labelled passages (:mod:`ipl_coder.learning.passages`), trains the
+classifier on every code with enough of them (:mod:`ipl_coder.learning.model`),
+saves it in PROJECT/learned/ in place of the one before (only once it is
+whole), and records in the store what it learned from.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ipl_coder import __version__
+from ipl_coder.codebook.model import Codebook
+from ipl_coder.errors import InputError, ProjectError
+from ipl_coder.learning.model import THRESHOLD, model_folder, train_model
+from ipl_coder.learning.passages import MIN_DECIDED_POSITIVES, MIN_NEGATIVES, collect_passages
+from ipl_coder.store import LearnedCode, ProjectStore
+
+DEFAULT_SEED = 18
+
+
+@dataclass(frozen=True)
+class LearnResult:
+    project_dir: Path
+    model_id: int | None  # None when no code had enough to learn from: nothing was saved
+    folder: Path
+    codes: tuple[LearnedCode, ...]
+    transcripts: int
+    units: int
+    last_decided_at: str | None
+    seconds: float
+
+    @property
+    def trained(self) -> list[str]:
+        return [code.code_id for code in self.codes if code.trained]
+
+    @property
+    def left_to_rules(self) -> list[LearnedCode]:
+        return [code for code in self.codes if not code.trained]
+
+    decided_positives: dict[str, int] = field(default_factory=dict)  # per code: sentences people gave it
+
+    def why_not(self, code: LearnedCode) -> str:
+        """Why a code was left to the rules, in a researcher's words."""
+        given = self.decided_positives.get(code.code_id, 0)
+        if given < MIN_DECIDED_POSITIVES:
+            return f"people gave it {given} sentence{'' if given == 1 else 's'}, fewer than {MIN_DECIDED_POSITIVES}"
+        return f"fewer than {MIN_NEGATIVES} sentences known not to have it"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "project": str(self.project_dir), "model_id": self.model_id, "folder": str(self.folder),
+            "transcripts": self.transcripts, "units": self.units, "decisions_up_to": self.last_decided_at,
+            "seconds": round(self.seconds, 2),
+            "codes": [{"code": code.code_id, "positives": code.positives, "negatives": code.negatives,
+                       "from_examples": code.from_examples, "trained": code.trained} for code in self.codes],
+        }  # fmt: skip
+
+
+def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_SEED, threshold: float = THRESHOLD) -> LearnResult:
+    """Train the project's model on its decisions, for ``code_ids`` (every code when empty)."""
+    import spacy
+
+    started = time.perf_counter()
+    if not 0 < threshold < 1:
+        raise InputError(f"the threshold must be between 0 and 1, not {threshold}")
+    with ProjectStore.open(project_dir, lock="exclusive") as store:
+        codebook = project_codebook(store, project_dir)
+        codes = _codes(codebook, code_ids)
+        last_decision = store.last_decision()
+        material = collect_passages(store, codebook, codes)
+        trained = material.trained_codes
+        folder = model_folder(project_dir)
+        model_id = None
+        if trained:
+            model = train_model(material.passages, trained, codebook.language, seed, threshold)
+            _replace_folder(folder, model.save)
+            model_id = store.record_learned_model(
+                folder=str(folder), seed=seed, threshold=threshold, last_decision=last_decision,
+                transcripts=material.transcripts, units=material.units, seconds=time.perf_counter() - started,
+                spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=material.counts,
+            )  # fmt: skip
+    return LearnResult(project_dir, model_id, folder, tuple(material.counts), material.transcripts, material.units,
+                       last_decision[1], time.perf_counter() - started, material.decided_positives)  # fmt: skip
+
+
+def _codes(codebook: Codebook, code_ids: Sequence[str]) -> list[str]:
+    known = [code.code_id for code in codebook.codes]
+    unknown = [code for code in code_ids if code not in known]
+    if unknown:
+        raise InputError(f"no code '{unknown[0]}' in the project's codebook; its codes are {', '.join(known)}")
+    return [code for code in known if not code_ids or code in code_ids]
+
+
+def project_codebook(store: ProjectStore, project_dir: Path) -> Codebook:
+    """The codebook the project's segments are under, from the copy in the store."""
+    from ipl_coder.codebook.schema import parse_codebook_text
+
+    stored = store.current_codebook()
+    if stored is None:
+        raise ProjectError(f"{project_dir}: the project has no codebook yet; run 'ipl-coder code' first")
+    return parse_codebook_text(stored.yaml_text, Path(stored.source_path))
+
+
+def _replace_folder(folder: Path, write: Callable[[Path], None]) -> None:
+    """Write the new model beside the old one, then swap: a crash leaves the old model or the new, never half."""
+    fresh, old = folder.with_name(folder.name + ".new"), folder.with_name(folder.name + ".old")
+    for leftover in (fresh, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    write(fresh)
+    if folder.exists():
+        folder.rename(old)
+    fresh.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,162 @@
+"""The learned model's suggestions for ``ipl-coder code --learned``, beside the rules'.
+
+Each sentence of a participant's turn (cut as the rules' coding cuts it) is
+scored for every code the model learned; a score at or above the model's
+threshold suggests the code for the sentence, grown to the code's unit as a
+rule's match grows, with the same kind of segment id. A suggestion never
+replaces anything: where a rule suggests the code (or one of its sub-codes) on
+an overlapping passage, or a person already gave it the code, the model's
+suggestion is dropped; so is its suggestion of a code where it suggests one of
+the code's sub-codes, which says more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
+from ipl_coder.coding.coders import Segment, UnitLayout, pieces
+from ipl_coder.coding.doc_arrays import TokenOffsets
+from ipl_coder.learning.model import LearnedModel, model_folder
+from ipl_coder.learning.reasons import SimilarPassages, weighed_words
+from ipl_coder.store import STORE_FILENAME, ModelReason, ProjectStore, segment_id_for
+from ipl_coder.transcripts import Transcript, Turn
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@dataclass(frozen=True)
+class ModelSegment:
+    """A suggestion of the learned model: a segment with a score and a reason."""
+
+    segment_id: str
+    transcript: str
+    code_id: str
+    start_char: int
+    end_char: int
+    speaker: str
+    turn_number: int
+    unit: str
+    matched: tuple[str, ...]  # the words that weighed most
+    rules: tuple[str, ...]  # none: no rule made it
+    text: str
+    score: float
+    reason: ModelReason
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    code_id: str
+    start_char: int
+    end_char: int
+    turn: Turn
+    sentence: str  # the sentence that scored, for the reason
+    words: tuple[str, ...]  # its words as the model read them
+    score: float
+
+
+class LearnedSuggester:
+    """Suggests codes with the project's learned model; built once per ``code`` run."""
+
+    def __init__(self, model: LearnedModel, model_id: int, codebook: Codebook, run_unit: str,
+                 coded_by_people: dict[str, list[tuple[str, int, int]]]) -> None:  # fmt: skip
+        known = {code.code_id for code in codebook.codes}
+        self.model, self.model_id = model, model_id
+        self.codes = [code for code in model.codes if code in known]
+        self.units = {code: codebook.effective_unit(codebook.code(code), run_unit) for code in self.codes}
+        self.speakers = {code: {speaker.casefold() for speaker in codebook.effective_speakers(codebook.code(code))}
+                         for code in self.codes}  # fmt: skip
+        self.coded_by_people = coded_by_people
+        self.parent = {code.code_id: code.parent_id for code in codebook.codes}
+        self.similar = SimilarPassages(model.known)
+        self._splitters: dict[str, Language] = {}
+
+    @classmethod
+    def load(cls, project_dir: Path, codebook: Codebook, run_unit: str) -> LearnedSuggester | None:
+        """The project's latest learned model; None when there is none yet (no project, or no ``learn`` that learned a code)."""
+        if not (project_dir / STORE_FILENAME).exists():
+            return None
+        with ProjectStore.open(project_dir) as store:
+            row = store.learned_model()
+            if row is None or not row.trained_codes:
+                return None
+            people: dict[str, list[tuple[str, int, int]]] = {}
+            for segment in store.segments(None, origin="human"):
+                people.setdefault(segment.transcript, []).append((segment.code_id, segment.start_char, segment.end_char))
+        model = LearnedModel.load(model_folder(project_dir))
+        return cls(model, row.model_id, codebook, run_unit, people)
+
+    def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> list[ModelSegment]:
+        """The model's suggestions for one transcript, given the rules' suggestions for it."""
+        layout, units = self._sentences(transcript)
+        if not units or not self.codes:
+            return []
+        texts = [transcript.text[start:end] for _, start, end in units]
+        candidates: dict[tuple[str, int, int], _Candidate] = {}
+        for (turn, start, end), text, (scores, doc) in zip(units, texts, self.model.scores(texts), strict=True):
+            for code in self.codes:
+                score = scores[code]
+                if score < self.model.threshold or not self._applies(code, turn):
+                    continue
+                unit_start, unit_end = layout.expand(self.units[code], turn.number, start, end)
+                key = (code, unit_start, unit_end)
+                if key not in candidates or candidates[key].score < score:
+                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc), score)
+        others = [(s.code_id, s.start_char, s.end_char) for s in segments] + self.coded_by_people.get(transcript.name, [])
+        mine = list(candidates.values())
+        kept = sorted((c for c in mine if not self._covered(c, others, mine)), key=lambda c: (c.start_char, c.end_char, c.code_id))
+        why = [ModelReason(self.model_id, weighed_words(self.model, c.words, c.code_id), self.similar.most_similar(c.sentence, c.code_id))
+               for c in kept]  # fmt: skip
+        return [
+            ModelSegment(
+                segment_id=segment_id_for(transcript.content_hash, item.code_id, item.start_char, item.end_char),
+                transcript=transcript.name, code_id=item.code_id, start_char=item.start_char, end_char=item.end_char,
+                speaker=item.turn.speaker, turn_number=item.turn.number, unit=self.units[item.code_id],
+                matched=tuple(word for word, _ in reason.words), rules=(), text=transcript.text[item.start_char : item.end_char],
+                score=round(item.score, 4), reason=reason,
+            )
+            for item, reason in zip(kept, why, strict=True)
+        ]  # fmt: skip
+
+    def _covered(self, candidate: _Candidate, others: Sequence[tuple[str, int, int]], mine: Sequence[_Candidate]) -> bool:
+        """Whether a rule or a person has the code, or a sub-code of it, on the passage, or the model a sub-code of it."""
+        theirs = [(code, start, end) for code, start, end in others if code == candidate.code_id or candidate.code_id in self._chain(code)]
+        below = [(c.code_id, c.start_char, c.end_char) for c in mine if c.code_id != candidate.code_id and candidate.code_id in self._chain(c.code_id)]
+        return any(start < candidate.end_char and candidate.start_char < end for _, start, end in (*theirs, *below))
+
+    def _chain(self, code: str) -> list[str]:
+        chain = [code]
+        while (parent := self.parent.get(chain[-1])) and parent not in chain:
+            chain.append(parent)
+        return chain
+
+    def _applies(self, code: str, turn: Turn) -> bool:
+        speakers = self.speakers[code]
+        return bool(speakers & {EVERYONE, PARTICIPANTS, turn.speaker.casefold()})
+
+    def _sentences(self, transcript: Transcript) -> tuple[UnitLayout, list[tuple[Turn, int, int]]]:
+        """The sentences of the participants' turns, as the rules' coding cuts them."""
+        layout = UnitLayout(transcript)
+        splitter = self._splitter(transcript.language or "en")
+        turns = [piece for turn in transcript.turns if turn.role != "interviewer" for piece in pieces(turn, transcript.text)]
+        units: list[tuple[Turn, int, int]] = []
+        texts = [transcript.turn_text(turn) for turn in turns]
+        for doc, text, turn in zip(splitter.pipe(texts), texts, turns, strict=True):
+            layout.add_sentences(turn, doc, text, TokenOffsets(doc))
+        for turn in transcript.turns:
+            units += [(turn, start, end) for start, end in layout.sentences.get(turn.number, [])]
+        return layout, units
+
+    def _splitter(self, language: str) -> Language:
+        if language not in self._splitters:
+            from ipl_coder.coding.pipeline import sentence_splitter
+
+            self._splitters[language] = sentence_splitter(language)
+        return self._splitters[language]
+
+
+

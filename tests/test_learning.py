@@ -1,0 +1,226 @@
+"""Learning from the team's decisions: ``ipl-coder learn`` and ``ipl-coder code --learned``, on a tiny real project."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from ipl_coder.learning.learn import learn
+from ipl_coder.store import NewDecision, Passage, ProjectStore, SegmentRow
+from ipl_coder.store.migrations import MIGRATIONS, migrate
+
+CODEBOOK = """
+name: Tiny
+version: "1"
+language: en
+codes:
+  - id: hope
+    label: Hope
+    color: "#1f77b4"
+    definition: Looking forward to a better future.
+    terms: [hope]
+  - id: fear
+    label: Fear
+    color: "#ff7f0e"
+    definition: Being afraid.
+    terms: [afraid]
+"""
+# What people gave 'hope' in the reviewed interview: none of it says 'hope', so no rule finds it.
+LOOKING_FORWARD = [
+    "I look forward to better days ahead.",
+    "Things will get better in the future, I am sure.",
+    "I can see a brighter future for my kids.",
+    "Better days are coming, I look forward to them.",
+    "The future looks brighter every week.",
+    "I am looking forward to a better life.",
+]
+EVERYDAY = [
+    "We had soup for lunch on Tuesday.", "The bus was late again.", "My brother lives in Calgary.",
+    "It rained most of the morning.", "The office is on the second floor.", "We painted the kitchen blue.",
+    "The dog sleeps by the door.", "I bought new shoes last month.", "The meeting ran long.", "Parking costs too much there.",
+]  # fmt: skip
+REVIEWED = "\n".join(f"Interviewer: Tell me more.\n\nP1: {a} {b}\n" for a, b in zip(LOOKING_FORWARD, EVERYDAY, strict=False))
+REVIEWED += "\n".join(f"Interviewer: And then?\n\nP1: {line} I hope so.\n" for line in EVERYDAY[6:])
+NEW = """Interviewer: How are things?
+
+P1: The kitchen is blue now. I look forward to a better future for us. I hope it stays dry.
+"""
+
+
+@pytest.fixture
+def tiny_project(write_file: Callable[..., Path], tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Two interviews coded with the rules; ana reviewed the first: she coded 'hope' on every look forward, rejected the rest."""
+    codebook = write_file("tiny.yaml", CODEBOOK)
+    folder = tmp_path / "interviews"
+    write_file("interviews/reviewed.txt", REVIEWED)
+    write_file("interviews/new.txt", NEW)
+    project = tmp_path / "project"
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "-q", "--jobs", "1")
+    assert exit_code == 0, stderr
+    with ProjectStore.open(project) as store:
+        text = store.transcript("reviewed").text  # type: ignore[union-attr]
+        decisions = [NewDecision("ana", "reject", segment.segment_id) for segment in store.segments(transcript="reviewed")]
+        for sentence in LOOKING_FORWARD:
+            start = text.index(sentence)
+            decisions.append(NewDecision("ana", "add", new_code_id="hope", passage=Passage("reviewed", start, start + len(sentence))))
+        store.record_decisions(decisions)
+    return project, codebook, folder
+
+
+def _model_segments(project: Path) -> list[SegmentRow]:
+    with ProjectStore.open(project) as store:
+        return [segment for segment in store.segments(None) if segment.origin == "model"]
+
+
+def test_learns_from_decisions_and_suggests_what_no_rule_finds(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    exit_code, stdout, stderr = run_cli("learn", "-p", project)
+    assert exit_code == 0, stderr
+    assert "fear: not learned, people gave it 0 sentences, fewer than 5; left to the rules" in " ".join(stderr.split())
+    with ProjectStore.open(project) as store:
+        model = store.learned_model()
+    assert model is not None and model.trained_codes == ("hope",) and model.transcripts == 1
+    hope = next(code for code in model.codes if code.code_id == "hope")
+    assert hope.positives == len(LOOKING_FORWARD) and hope.negatives > len(EVERYDAY) and model.last_decision_id
+    assert (project / "learned" / "pipeline").is_dir()
+
+    exit_code, stdout, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1")
+    assert exit_code == 0, stderr
+    assert "from the learned model" in stdout
+    suggested = [s for s in _model_segments(project) if s.transcript == "new"]
+    assert [s.text for s in suggested] == ["I look forward to a better future for us."]
+    segment = suggested[0]
+    assert segment.code_id == "hope" and segment.status == "pending" and segment.rules == ()
+    assert segment.score is not None and segment.score >= 0.7 and segment.reason is not None
+    assert {"forward", "future"} & set(segment.matched) and segment.matched == tuple(word for word, _ in segment.reason.words)
+    assert segment.reason.similar and segment.reason.similar[0].text in LOOKING_FORWARD
+    # The rules' suggestion on "I hope it stays dry." stands beside it, from the rules.
+    with ProjectStore.open(project) as store:
+        rules = [s for s in store.segments(transcript="new") if s.origin == "machine"]
+    assert [(s.code_id, s.text) for s in rules] == [("hope", "I hope it stays dry.")]
+    rows = list(csv.DictReader((project / "segments.csv").open(encoding="utf-8-sig")))
+    row = next(row for row in rows if row["segment_id"] == segment.segment_id)
+    assert row["origin"] == "model" and row["score"] == str(segment.score) and "; like \"" in row["why"]
+    record = next(json.loads(line) for line in (project / "segments.jsonl").open() if segment.segment_id in line)
+    assert record["origin"] == "model" and record["score"] == segment.score and record["why"] == row["why"]
+
+
+def test_a_model_suggestion_survives_a_rerun_with_its_decision(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    learn(project)
+    again = ("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    assert run_cli(*again)[0] == 0
+    first = {s.segment_id: s for s in _model_segments(project)}
+    assert run_cli(*again)[0] == 0
+    assert {s.segment_id: s.text for s in _model_segments(project)} == {key: s.text for key, s in first.items()}
+    accepted = next(s for s in first.values() if s.transcript == "new")
+    with ProjectStore.open(project) as store:
+        store.record_decision(accepted.segment_id, "ola", "accept")
+    assert run_cli(*again)[0] == 0
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--jobs", "1", "-q")[0] == 0  # without the model
+    with ProjectStore.open(project) as store:
+        kept = store.segment(accepted.segment_id)
+        assert kept is not None and kept.origin == "model" and kept.status == "accepted" and not kept.suggested
+        assert [d.decision for d in store.decisions(accepted.segment_id)] == ["accept"]
+        assert kept.reason == accepted.reason and kept.score == accepted.score
+        pending = [s for s in store.segments(None) if s.origin == "model" and s.status == "pending"]
+    assert pending == []  # a run without --learned keeps only the decided ones, as for a rule no longer firing
+
+
+def test_the_same_decisions_and_seed_give_the_same_model(tiny_project: tuple[Path, Path, Path]) -> None:
+    from ipl_coder.learning.model import LearnedModel, model_folder
+
+    project, _, _ = tiny_project
+    texts = ["I look forward to a better future for us.", "The bus was late.", "Better days, I hope."]
+    learn(project, seed=7)
+    first = LearnedModel.load(model_folder(project)).scores(texts)
+    learn(project, seed=7)
+    second = LearnedModel.load(model_folder(project)).scores(texts)
+    assert [scores for scores, _ in first] == [scores for scores, _ in second]
+    with ProjectStore.open(project) as store:
+        assert store.learned_model() is not None and store.learned_model(1) is not None
+
+
+def test_a_code_nobody_decided_is_reported_and_without_any_nothing_is_learned(
+    write_file: Callable[..., Path], tmp_path: Path
+) -> None:  # fmt: skip
+    codebook = write_file("tiny.yaml", CODEBOOK)
+    write_file("interviews/new.txt", NEW)
+    project = tmp_path / "project"
+    assert run_cli("code", tmp_path / "interviews", "-c", codebook, "-p", project, "-q", "--jobs", "1")[0] == 0
+    exit_code, stdout, stderr = run_cli("learn", "-p", project, "--json")
+    assert exit_code == 0, stderr
+    result = json.loads(stdout)
+    assert result["model_id"] is None and [code["trained"] for code in result["codes"]] == [False, False]
+    assert not (project / "learned").exists()
+    exit_code, stdout, stderr = run_cli("code", tmp_path / "interviews", "-c", codebook, "-p", project, "--learned")
+    assert exit_code == 0 and "has no learned model yet (run 'ipl-coder learn'" in " ".join(stderr.split())
+    assert "from the learned model" not in stdout and _model_segments(project) == []
+    exit_code, _, stderr = run_cli("learn", "-p", project, "--code", "joy")
+    assert exit_code == 1 and "no code 'joy'" in stderr
+
+
+def test_a_store_from_before_learning_is_upgraded_with_every_row_and_decision(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "old.sqlite")
+    for version, script in enumerate(MIGRATIONS[:5], start=1):
+        connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    connection.executescript("""
+        INSERT INTO transcripts (transcript_id, name, content_hash, source_path, format, encoding, text, added_at)
+            VALUES (1, 't', 'h', 't.txt', 'text', 'utf-8', 'Hope. Fear.', 'then');
+        INSERT INTO segments (segment_id, transcript_id, code_id, start_char, end_char, speaker, unit, text, status, created_at,
+                              decided_by, decided_at)
+            VALUES ('s1', 1, 'hope', 0, 5, 'P1', 'sentence', 'Hope.', 'accepted', 'then', 'ana', 'now');
+        INSERT INTO segments (segment_id, transcript_id, code_id, start_char, end_char, speaker, unit, text, origin, status,
+                              suggested, coder, created_at)
+            VALUES ('h1', 1, 'fear', 6, 11, 'P1', 'passage', 'Fear.', 'human', 'accepted', 0, 'ana', 'then');
+        INSERT INTO decisions (segment_id, coder, decision, decided_at) VALUES ('s1', 'ana', 'accept', 'now');
+    """)
+    connection.execute("PRAGMA foreign_keys = ON")
+    assert migrate(connection) == len(MIGRATIONS)
+    rows = connection.execute("SELECT segment_id, origin, status, coder, decided_by, score, reason_json FROM segments ORDER BY 1").fetchall()
+    assert rows == [("h1", "human", "accepted", "ana", None, None, "{}"), ("s1", "machine", "accepted", None, "ana", None, "{}")]
+    assert connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+    connection.execute("INSERT INTO segments (segment_id, transcript_id, code_id, start_char, end_char, speaker, unit, text,"
+                       " origin, score, created_at) VALUES ('m1', 1, 'hope', 0, 5, 'P1', 'sentence', 'Hope.', 'model', 0.9, 'now')")
+    with pytest.raises(sqlite3.IntegrityError):
+        connection.execute("INSERT INTO decisions (segment_id, coder, decision, decided_at) VALUES ('nothing', 'ana', 'accept', 'now')")
+
+
+def test_review_sheets_report_and_agreement_show_the_model_apart(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    model = next(s for s in _model_segments(project) if s.transcript == "new")
+    # In the terminal: the model's reason where a rule's would be; ola accepts it, and the rule's suggestion too.
+    exit_code, stdout, stderr = run_cli("review", "-p", project, "--coder", "ola", "--transcript", "new", keys="aaq")
+    assert exit_code == 0, stderr
+    flat = " ".join(stdout.split())
+    assert "Why: the learned model, score" in flat and "the words that weighed most: '" in flat
+    assert 'Like: "' in flat and "(reviewed)" in flat
+    # The sheet: origin, score and why.
+    sheet = project / "ola.csv"
+    assert run_cli("review", "export", "-p", project, "-o", sheet, "--coder", "ola")[0] == 0
+    row = next(row for row in csv.DictReader(sheet.open(encoding="utf-8-sig")) if row["segment_id"] == model.segment_id)
+    assert (row["origin"], row["decision"], row["score"]) == ("model", "accept", f"{model.score:.2f}") and row["why"].startswith("model ")
+    # Agreement: the model is figured apart from the rules.
+    exit_code, stdout, stderr = run_cli("agreement", "-p", project, "--against", "ola", "--json")
+    assert exit_code == 0, stderr
+    figures = {(row["code"], row["rule"]): row for row in json.loads(stdout)["figures"]}
+    assert figures[("hope", "model")]["both"] == 1 and figures[(None, "model")]["both"] == 1
+    assert figures[(None, None)]["both"] == 1 and figures[(None, "rules+model")]["both"] == 2  # the rules' own: the rule's hit only
+    exit_code, stdout, stderr = run_cli("agreement", "-p", project, "--against", "ola")
+    assert exit_code == 0 and "all codes, learned model only" in stdout and "(learned model)" in stdout
+    exit_code, stdout, stderr = run_cli("agreement", "-p", project, "--json")
+    machine = {(row["code"], row["rule"]): row for row in json.loads(stdout)["machine"]}
+    assert machine[("hope", "model")]["accepted"] == 1 and machine[("hope", None)]["reviewed"] == len(EVERYDAY[6:]) + 1
+    # The report says where it came from.
+    assert run_cli("report", "-p", project, "-o", project / "report.html")[0] == 0
+    html = (project / "report.html").read_text(encoding="utf-8")
+    assert "from the learned model" in html and "learned model: <em>model " in html
