@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10, help="also run N times the corpus (0: skip)")
     parser.add_argument("--scale-repeat", type=int, default=1, help="runs per figure at N x")
     parser.add_argument("--keep", action="store_true", help="keep the corpus and project folders")
+    parser.add_argument("--code-only", action="store_true", help="time only `code`, --help and one file (no project commands)")
     parser.add_argument("--terms-to", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.terms_to:
@@ -203,6 +204,9 @@ def main() -> None:
     print(f"  {'ipl-coder --help':<44} {help_series.wall:6.2f} s   target <= 0.3 s")
     one = bench.one_file()
     print(f"  {'code on one 2,000-word transcript':<44} {one.wall:6.2f} s   target <= 1 s")
+    if options.code_only:
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        return
     single = {label: series for label, series in bench.project_commands(corpus, project, 1).items()}
     if options.scale:
         big_corpus, big_project = work / "big-corpus", work / "big-project"
