@@ -34,6 +34,7 @@ from ipl_coder.store.rows import (
     StoredCodebook,
     StoredParticipants,
     StoredTranscript,
+    TranscriptInfo,
     TranscriptRow,
     TurnRow,
     UnplacedPassage,
@@ -43,6 +44,6 @@ __all__ = [
     "COUNTED_STATUSES", "DECISION_STATUS", "HUMAN_UNIT", "STORE_FILENAME", "WITHDRAWN", "CodeRow",
     "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "NewDecision", "Passage", "ProjectStore",
     "ParticipantRow", "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentNote", "SegmentRow", "SpeakerRow",
-    "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptRow", "TurnRow", "UnplacedPassage", "human_segment_id",
+    "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptInfo", "TranscriptRow", "TurnRow", "UnplacedPassage", "human_segment_id",
     "segment_id_for",
 ]  # fmt: skip
