@@ -9,9 +9,10 @@ the transcripts, and a page per transcript.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,11 +43,14 @@ class ReportResult:
     seconds: float
 
 
-def build_report(project_dir: Path, out: Path, statuses: Sequence[str], by: Sequence[str] = (), agreement: Any = None) -> ReportResult:
-    """Write the report of the project at ``project_dir``; ``agreement`` is an ``AgreementResult`` when people reviewed.
+def build_report(project_dir: Path, out: Path, statuses: Sequence[str], by: Sequence[str] = (),
+                 agreement: Callable[[], Any] | None = None) -> ReportResult:  # fmt: skip
+    """Write the report of the project at ``project_dir``; ``agreement`` gives an ``AgreementResult`` when people reviewed.
 
     The store is read a transcript at a time, each one's part written as HTML to a temporary file as it comes
     (:mod:`ipl_coder.report.pieces`); the page (or the folder's pages) is then written a piece at a time from those.
+    The agreement is worked out after the charts: the chart of every transcript's bars takes most memory
+    of anything here, and is best drawn before the sentence splitter is loaded, and let go of at once.
     """
     started = time.perf_counter()
     if out.suffix.lower() not in (".html", ".htm"):
@@ -56,10 +60,14 @@ def build_report(project_dir: Path, out: Path, statuses: Sequence[str], by: Sequ
         content = read_content(project_dir, statuses, pieces.add)
         from ipl_coder.report.report_charts import report_charts
 
-        charts = [Chart(title, svg) for title, svg in report_charts(project_dir, content, statuses, by)]
+        charts = []
+        for title, svg in report_charts(project_dir, content, statuses, by):
+            charts.append(Chart(title, svg))
+            gc.collect()  # a matplotlib figure is full of cycles: let this one go before the next is drawn
         values = {
             "title": f"Coding report: {project_dir.resolve().name}", "version": __version__, "project": str(project_dir),
-            "statuses": list(statuses), "content": content, "pieces": pieces, "charts": charts, "agreement": agreement,
+            "statuses": list(statuses), "content": content, "pieces": pieces, "charts": charts,
+            "agreement": agreement() if agreement is not None else None,
             "colors": {code.code_id: code.color for code in content.codes}, "groups": _groups(content),
         }  # fmt: skip
         folder = pieces.size > FOLDER_FROM_BYTES  # the pieces all go into the one page: past the limit, no need to try it
