@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import IO, Any
 
-from markupsafe import Markup
-
 from ipl_coder.report.content import CodeInfo, ReportContent, TranscriptContent
 
 Key = tuple[str, str]  # what the text is part of: ("code", code id), ("transcript", name) or ("disagreements", "")
@@ -50,19 +48,22 @@ class Spool:
             self._written[key].append((self._file.tell(), len(data)))
             self._file.write(data)
 
-    def read(self, key: Key) -> Iterator[Markup]:
-        """The key's text, a piece at a time, as markup already made safe."""
+    def read(self, key: Key) -> Iterator[str]:
+        """The key's text, a piece at a time."""
         self._flush(key)
         for offset, length in self._written.get(key, []):
             self._file.seek(offset)
-            yield Markup(self._file.read(length).decode("utf-8"))  # each piece is whole pieces of text: whole characters
+            yield self._file.read(length).decode("utf-8")  # each piece is whole pieces of text: whole characters
 
     def close(self) -> None:
         self._file.close()
 
 
 class ReportPieces:
-    """Each code's segments, each transcript's text and the disagreements, as HTML, from the macros of parts.j2."""
+    """Each code's segments, each transcript's text and the disagreements, as HTML, from the macros of parts.j2.
+
+    The templates take the pieces read back with ``|safe``: they are HTML those macros escaped already.
+    """
 
     def __init__(self, environment: Any) -> None:
         self._parts = environment.get_template("parts.j2").module
@@ -94,11 +95,11 @@ class ReportPieces:
             self._spool.write(("disagreements", ""), self._parts.disagreement(view, self._colors))
         self._spool.write(("transcript", transcript.view.name), self._parts.transcript_body(transcript.view, self._colors))
 
-    def code(self, code_id: str) -> Iterator[Markup]:
+    def code(self, code_id: str) -> Iterator[str]:
         return self._spool.read(("code", code_id))
 
-    def body(self, name: str) -> Iterator[Markup]:
+    def body(self, name: str) -> Iterator[str]:
         return self._spool.read(("transcript", name))
 
-    def disagreements(self) -> Iterator[Markup]:
+    def disagreements(self) -> Iterator[str]:
         return self._spool.read(("disagreements", ""))
