@@ -10,8 +10,8 @@ import pytest
 
 from conftest import run_cli
 from ipl_coder.coding.project import code_transcripts
-from ipl_coder.review.against import compare_with_coder
-from ipl_coder.store import NewDecision, ProjectStore
+from ipl_coder.review.against import Disagreement, compare_with_coder
+from ipl_coder.store import NewDecision, Passage, ProjectStore
 
 CODEBOOK = """
 codes:
@@ -108,3 +108,49 @@ def test_cli_refuses_what_it_cannot_compare(coded_by_ana: Path) -> None:
     exit_code, _, stderr = run_cli("agreement", "-p", coded_by_ana, "--against", "bob")
     assert exit_code == 1 and "no coding by 'bob'" in stderr and "the coders are ana" in stderr
     assert run_cli("agreement", "-p", coded_by_ana, "--against", "ana", "--unit", "segment")[0] == 2
+
+
+def test_a_code_given_only_outside_every_unit_does_not_set_the_level(coded_by_ana: Path) -> None:
+    """Issue 17: a rule is scored at the nearest code the coder used inside a unit, known only after every transcript.
+
+    Ana also gives 'team-peer' to the interviewer's words, which are in no unit: the rule of team-peer is still
+    scored at 'team', as when she never used team-peer (test_sentence_cells_worked_out_by_hand).
+    """
+    start = TRANSCRIPT.index("Tell me.")
+    with ProjectStore.open(coded_by_ana) as store:
+        store.record_decisions([NewDecision("ana", "add", new_code_id="team-peer", passage=Passage("t1", start, start + 8))])
+        assert "team-peer" in store.accepted_codes("ana")  # the first guess at the levels, which the count corrects
+    rows = {(row.code_id, row.rule_id): (row.both, row.machine_only, row.coder_only)
+            for row in compare_with_coder(coded_by_ana, "ana", "sentence").figures}  # fmt: skip
+    assert rows[("team", "team-peer:terms")] == (1, 1, 0)
+    assert ("team-peer", "") not in rows and ("team-peer", "team-peer:terms") not in rows
+
+
+def test_disagreements_stream_to_the_file_and_a_few_are_kept(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 17: every disagreement of a project of several transcripts goes out as found, in text order; a few are kept."""
+    project = tmp_path / "project"
+    paths = [write_file(f"t{number}.txt", f"{TRANSCRIPT}P1: Day {number}.\n") for number in (3, 1, 2)]  # not in name order
+    code_transcripts(paths, write_file("cb.yaml", CODEBOOK), project)
+    with ProjectStore.open(project) as store:
+        for name in ("t1", "t2", "t3"):  # ana accepts one suggestion and rejects the rest, in every transcript
+            segments = list(store.segments(transcript=name))
+            store.record_decisions([NewDecision("ana", "accept" if index == 0 else "reject", s.segment_id)
+                                    for index, s in enumerate(segments)])  # fmt: skip
+    everything = compare_with_coder(project, "ana", "sentence")
+    assert [item.transcript for item in everything.disagreements][:1] == ["t1"] and everything.count("extra") > 3
+    assert everything.disagreements == sorted(everything.disagreements, key=lambda item: (item.transcript, item.start_char))
+    listed: list[Disagreement] = []
+    kept = compare_with_coder(project, "ana", "sentence", keep=1, listed=listed.append)
+    assert listed == everything.disagreements and kept.figures == everything.figures
+    assert kept.counted == everything.counted == {"extra": len(everything.disagreements)}
+    assert kept.disagreements == everything.disagreements[:1]
+    out = tmp_path / "against.csv"
+    exit_code, stdout, stderr = run_cli("agreement", "-p", project, "--against", "ana", "--show", "1", "--out", out)
+    assert exit_code == 0, stderr
+    assert f"suggested, ana did not code ({kept.count('extra')})" in stdout
+    assert f"… and {kept.count('extra') - 1} more (all are in {tmp_path / 'against-disagreements.csv'}" in stdout
+    with (tmp_path / "against-disagreements.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["transcript"], int(row["start"]), row["text"]) for row in rows] == [
+        (item.transcript, item.start_char, item.text) for item in everything.disagreements
+    ]

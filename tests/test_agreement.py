@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+import random
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import run_cli
 from ipl_coder.coding.project import code_transcripts
 from ipl_coder.review.agreement import (
+    alpha_of_cells,
     cohen_kappa,
     compute_agreement,
+    kappa_of_cells,
     krippendorff_alpha,
 )
-from ipl_coder.store import NewDecision, Passage, ProjectStore
+from ipl_coder.review.units import participant_units
+from ipl_coder.store import WITHDRAWN, NewDecision, Passage, ProjectStore
 
 CODEBOOK = """
 codes:
@@ -131,3 +138,69 @@ def test_negative_figures_are_numbers_in_the_csv(write_file: Callable[..., Path]
     overall = next(row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))) if row["code"] == "all codes")
     # Every suggestion disagrees: kappa = (0 - 0.5) / (1 - 0.5) = -1; alpha = 1 - 19 x 20 / (2 x 10 x 10) = -0.9.
     assert (overall["kappa"], overall["alpha"]) == ("-1.000", "-0.900")
+
+
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1)), max_size=80))
+def test_the_figures_from_a_2_by_2_table_are_the_figures_from_every_item(pairs: list[tuple[int, int]]) -> None:
+    """Kappa and alpha from four counts, to the last bit, as from the items themselves (alpha by the krippendorff package)."""
+    first, second = [a for a, _ in pairs], [b for _, b in pairs]
+    cells = Counter(pairs)
+    assert kappa_of_cells(cells) == cohen_kappa(first, second)
+    assert alpha_of_cells(cells) == krippendorff_alpha(first, second)
+
+
+SENTENCES = ["The team met.", "We had hope.", "Nothing here.", "The team and hope.", "Hope for the team.", "Rain again."]
+
+
+def all_at_once(project: Path, unit: str) -> tuple[dict[str, list[tuple[int, int]]], int]:
+    """Each code's items (ana, ola) over every unit of every transcript both worked in, listed all at once; and the units."""
+    with ProjectStore.open(project) as store:
+        segments = [s for s in store.segments(None) if s.status != WITHDRAWN]
+        views = [store.coder_views("ana"), store.coder_views("ola")]
+        worked = set.intersection(*({s.transcript for s in segments if (v := mine.get(s.segment_id)) and v.decision}
+                                    for mine in views))  # fmt: skip
+        coded = [{(s.transcript, s.code_id, s.start_char, s.end_char) for s in segments
+                  if (v := mine.get(s.segment_id)) and v.status == "accepted"} for mine in views]  # fmt: skip
+        units = participant_units(store, sorted(worked), unit)
+        order = [code.code_id for code in store.latest_codes()]
+    given = {code for passages in coded for transcript, code, _, _ in passages if transcript in worked}
+    codes = sorted(given, key=order.index)  # in codebook order, as the figures are listed
+    marks = [{(t, i, code) for t, code, start, end in passages if t in units for i in units[t].overlapping(start, end)}
+             for passages in coded]  # fmt: skip
+    items = {code: [(int((t, i, code) in marks[0]), int((t, i, code) in marks[1])) for t, cut in units.items()
+                    for i in range(len(cut.units))] for code in codes}  # fmt: skip
+    return items, sum(len(cut.units) for cut in units.values())
+
+
+@pytest.mark.parametrize("unit", ["sentence", "paragraph"])
+def test_transcript_by_transcript_gives_the_figures_of_all_items_at_once(write_file: Callable[..., Path], tmp_path: Path,
+                                                                         unit: str) -> None:  # fmt: skip
+    """Issue 17: agreement counts a 2 x 2 table per code as it walks the transcripts, instead of listing every item."""
+    chance = random.Random(17)
+    paths = []
+    for number in range(1, 5):
+        lines = "\n".join(" ".join(chance.sample(SENTENCES, 4)) for _ in range(3))
+        paths.append(write_file(f"t{number}.txt", f"Interviewer: Tell me.\nP1: {lines}\nInterviewer: Thanks.\n"))
+    project = tmp_path / "project"
+    code_transcripts(paths, write_file("cb.yaml", CODEBOOK), project)
+    with ProjectStore.open(project) as store:
+        segments = list(store.segments())
+        for coder in ("ana", "ola"):  # t4 only ana reviews: it is not compared
+            store.record_decisions([NewDecision(coder, chance.choice(["accept", "accept", "reject"]), s.segment_id)
+                                    for s in segments if coder == "ana" or s.transcript != "t4"])  # fmt: skip
+        text = store.transcript("t2").text
+        start = text.index("Rain again.")
+        store.record_decisions([NewDecision("ola", "add", new_code_id="hope", passage=Passage("t2", start, start + 4))])
+    items, units = all_at_once(project, unit)
+    result = compute_agreement(project, ["ana", "ola"], unit)
+    assert (result.transcripts_compared, result.units_compared) == (3, units)
+    assert [row.code_id for row in result.between] == [*items, ""]
+    everything = [pair for pairs in items.values() for pair in pairs]
+    for row, pairs in zip(result.between, [*items.values(), everything], strict=True):
+        first, second = [a for a, _ in pairs], [b for _, b in pairs]
+        assert (row.items, row.cells) == (len(pairs), Counter(pairs))
+        assert row.percent == sum(a == b for a, b in pairs) / len(pairs)
+        assert (row.kappa, row.alpha) == (cohen_kappa(first, second), krippendorff_alpha(first, second))
+    overall = result.between[-1]
+    assert overall.kappa is not None and overall.alpha is not None and len(overall.cells) >= 3  # a case worth comparing
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,27 @@ def test_import_refuses_what_is_not_a_codebook(tmp_path: Path, content: bytes, m
     exit_code, _, stderr = run_cli("codebook", "import", source, "--out", tmp_path / "x.yaml")
     assert exit_code == 1 and message in stderr and "Traceback" not in stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_diff_compares_transcript_by_transcript(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 17: each transcript is compared as the new codebook codes it, the old one's segments waiting on disk."""
+    from ipl_coder.codebook.diff import diff_codebooks
+    from ipl_coder.coding.project import code_transcripts
+
+    every = "codes:\n  - id: team\n    terms: {en: [team], sv: [lag], nb: [lag]}\n  - id: hope\n    terms: [hope]\n"
+    old = write_file("old.yaml", "codes:\n  - id: team\n    terms: {en: [team], sv: [lag]}\n  - id: hope\n    terms: [hope]\n")
+    new = write_file("new.yaml", "codes:\n  - id: team\n    terms: {en: [team, crew], nb: [lag]}\n  - id: hope\n    terms: [optimism]\n")
+    said = ["The team met.", "The crew met.", "We had hope.", "Rain again."]
+    paths = [write_file(f"in/c{number}.txt", "I: Well?\nP1: " + " ".join(said[number:] + said[:number]) + "\n") for number in (2, 1, 3)]
+    paths += [write_file("in/a-sv.txt", "---\nlanguage: sv\n---\nI: Nå?\nP1: Vi var ett lag.\n"),
+              write_file("in/b-nb.txt", "---\nlanguage: nb\n---\nI: Nå?\nP1: Vi var et lag.\n")]  # fmt: skip
+    project = tmp_path / "project"
+    code_transcripts(paths, write_file("every.yaml", every), project)
+    result = diff_codebooks(old, new, project)
+    # Each codebook skips a transcript the other codes: both are left out, the old codebook's first.
+    assert [line.split(":")[0] for line in result.skipped] == ["b-nb", "a-sv"]
+    codes = {code.code_id: code for code in result.codes}
+    assert (codes["team"].before, codes["team"].after, codes["hope"].before, codes["hope"].after) == (3, 6, 3, 0)
+    assert [(s.transcript, s.text) for s in codes["team"].added] == [(f"c{n}", "The crew met.") for n in (1, 2, 3)]
+    assert [(s.transcript, s.text) for s in codes["hope"].dropped] == [(f"c{n}", "We had hope.") for n in (1, 2, 3)]
+    assert codes["team"].dropped == [] and codes["hope"].added == [] and result.transcripts == 5

@@ -124,3 +124,21 @@ def test_bad_input_is_one_line(tmp_path: Path, reported: tuple[Path, Path]) -> N
     assert exit_code == 1 and ".html" in stderr
     exit_code, stdout, _ = run_cli("report", "--help")
     assert exit_code == 0 and "offline" in stdout and "30 MB" in stdout
+
+
+def test_a_page_found_too_big_while_it_is_written_becomes_a_folder(reported: tuple[Path, Path], tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Issue 17: the page is written a piece at a time; one that passes the limit on the way is dropped for a folder."""
+    import ipl_coder.report.html as report_html
+
+    page = reported[1].read_bytes()
+    monkeypatch.setattr(report_html, "FOLDER_FROM_BYTES", len(page) - 1)  # more than its segments and texts: only the end tells
+    exit_code, stdout, stderr = run_cli("report", "-p", reported[0], "-o", tmp_path / "big.html", "--by", "country")
+    assert exit_code == 0, stderr
+    assert "(a folder of pages; open" in stdout and not (tmp_path / "big.html").exists()
+    assert list(tmp_path.glob(".big.html*")) == []  # nor the page begun
+    assert len(list((tmp_path / "big" / "transcripts").glob("*.html"))) == 10
+    monkeypatch.setattr(report_html, "FOLDER_FROM_BYTES", len(page))
+    exit_code, stdout, stderr = run_cli("report", "-p", reported[0], "-o", tmp_path / "one.html", "--by", "country")
+    assert exit_code == 0 and "(one page," in stdout, stderr
+    assert (tmp_path / "one.html").read_bytes() == page  # the same page, whatever the path it was written by

@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from conftest import IPL_CODEBOOK, SAMPLES, run_cli
-from ipl_coder.store import ProjectStore
+from ipl_coder.store import NewDecision, ProjectStore
 
 
 def read_sheet(path: Path) -> list[dict[str, str]]:
@@ -274,3 +274,27 @@ def test_sheet_cells_are_the_text_exactly(tmp_path: Path) -> None:
     write_sheet(old, [read_sheet(tmp_path / "review-ola.csv")[0] | {"text": "'- Det var grensene, sa hun.", "note": "'- tja, æøå"}])
     exit_code, stdout, stderr = run_cli("review", "import", old, "-p", project, "--coder", "ola")
     assert exit_code == 0 and "Nothing to change" in stdout, stderr
+
+
+def test_the_xlsx_is_written_row_by_row_and_sized_after_the_last(fresh_project: Path, tmp_path: Path) -> None:
+    """Issue 17: the sheet streams from the store, a transcript at a time; what depends on the rows is set after them."""
+    from ipl_coder.exchange.review_sheet.writer import SHEET_COLUMNS, SPARE_ROWS, WIDTHS
+
+    with ProjectStore.open(fresh_project) as store:
+        segments = [s for s in store.segments(None) if s.code_id in ("role-peer", "boundary-divide")][::2]
+        store.record_decisions([NewDecision("ana", "accept", s.segment_id) for s in segments])
+        wanted = [s for s in store.segments(None) if s.code_id in ("role-peer", "boundary-divide")]
+    out = tmp_path / "review.xlsx"
+    exit_code, stdout, stderr = run_cli("review", "export", "-p", fresh_project, "-o", out, "--coder", "ana",
+                                        "--code", "role-peer", "--code", "boundary-divide")  # fmt: skip
+    assert exit_code == 0, stderr
+    assert f"Wrote {len(wanted)} segments to {out} for ana ({len(segments)} already decided by them)." in " ".join(stdout.split())
+    sheet = load_workbook(out)["review"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, max_col=1, values_only=True)] == [s.segment_id for s in wanted]
+    last = len(wanted) + 1
+    assert sheet.auto_filter.ref == f"A1:{chr(ord('A') + len(SHEET_COLUMNS) - 1)}{last}"
+    ranges = sorted(str(v.sqref) for v in sheet.data_validations.dataValidation)
+    assert ranges == sorted([f"G2:G{last + SPARE_ROWS}", f"D{last + 1}:D{last + SPARE_ROWS} H2:H{last + SPARE_ROWS}"])
+    assert {column: sheet.column_dimensions[chr(ord("A") + index)].width for index, column in enumerate(SHEET_COLUMNS)
+            if column in WIDTHS} == WIDTHS  # fmt: skip
+    assert all(sheet.cell(row, SHEET_COLUMNS.index("note") + 1).alignment.wrap_text for row in range(2, last + 1))

@@ -143,3 +143,48 @@ def test_a_store_from_before_review_is_upgraded_with_who_decided(tmp_path: Path)
     row = connection.execute("SELECT decided_by, decided_at FROM segments WHERE segment_id = 's1'").fetchone()
     assert row == ("ana", "2026-01-01T00:00:00+00:00")  # a note is not a decision
     assert connection.execute("SELECT COUNT(*) FROM standing_decisions").fetchone()[0] == 2
+
+
+def test_reads_for_one_transcript_are_the_whole_projects_sliced(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 17: commands walk a project a transcript at a time; what they read must be what reading it all gave."""
+    codebook, project = write_file("cb.yaml", CODEBOOK), tmp_path / "project"
+    first, second = write_file("in/t1.txt", TRANSCRIPT), write_file("in/t2.txt", TRANSCRIPT.replace("kind", "good"))
+    code_transcripts([first, second], codebook, project)
+    with ProjectStore.open(project) as store:
+        t1 = {segment.text: segment.segment_id for segment in store.segments(transcript="t1")}
+        t2 = {segment.text: segment.segment_id for segment in store.segments(transcript="t2")}
+        store.record_decision(t1["There was hope."], "ana", "accept", note="gone with the edit")
+        store.record_decision(t1["The team was kind."], "ana", "accept", note="kept")
+        store.record_decision(t1["The team changed."], "ana", "recode", new_code_id="hope")
+        store.record_decision(t2["There was hope."], "ana", "note", note="only a note")
+        store.record_decision(t2["The team changed."], "ana", "reject")
+        store.record_decision(t2["Hope again."], "ana", "accept")
+        store.undo_last_decision("ana")
+        store.record_decision(t2["The team was good."], "ola", "accept", note="ola's")
+    write_file("in/t1.txt", TRANSCRIPT.replace(" There was hope.", ""))  # its decided passage stays with the old version
+    code_transcripts([first], codebook, project)
+    with ProjectStore.open(project) as store:
+        for coder in ("ana", "ola", "nobody"):
+            everything = store.coder_views(coder)
+            sliced: dict[str, object] = {}
+            for name in ("t1", "t2"):
+                ids = {segment.segment_id for segment in store.segments(None, transcript=name)}
+                one = store.coder_views(coder, transcript=name)
+                assert one == {segment_id: view for segment_id, view in everything.items() if segment_id in ids}
+                sliced |= one
+            accepted = {s.code_id for s in store.segments(None) if s.status != "withdrawn"
+                        and (view := everything.get(s.segment_id)) is not None and view.status == "accepted"}  # fmt: skip
+            assert store.accepted_codes(coder) == accepted
+            if coder == "ana":
+                assert len(sliced) < len(everything)  # the decision on the passage the edit took out is not in any
+                assert accepted == {"team", "hope"}
+        notes = store.standing_notes()
+        assert {segment_id for name in ("t1", "t2") for segment_id in store.standing_notes(transcript=name)} < set(notes)
+        for name in ("t1", "t2"):
+            ids = {segment.segment_id for segment in store.segments(None, transcript=name)}
+            assert store.standing_notes(transcript=name) == {segment_id: by_coder for segment_id, by_coder in notes.items()
+                                                              if segment_id in ids}  # fmt: skip
+        infos = store.transcript_infos()
+        assert [(info.name, info.language, info.attributes) for info in infos] == [
+            (row.name, row.language, row.attributes) for row in store.transcripts()
+        ]

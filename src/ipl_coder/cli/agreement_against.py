@@ -17,10 +17,17 @@ if TYPE_CHECKING:
 
 
 def run_against(project: Path, coder: str, unit: str, out: Path | None, shown: int, as_json: bool) -> None:
-    from ipl_coder.review.against import compare_with_coder, write_against_csv
+    from ipl_coder.review.against import compare_with_coder, disagreements_csv, disagreements_path, write_figures_csv
 
-    result = compare_with_coder(project, coder, unit)
-    written = write_against_csv(out, result) if out is not None else []
+    keep = None if as_json else shown  # the terminal shows a few of each kind; the file gets them all as they are found
+    written: list[Path] = []
+    if out is None:
+        result = compare_with_coder(project, coder, unit, keep=keep)
+    else:
+        with disagreements_csv(disagreements_path(out)) as listed:
+            result = compare_with_coder(project, coder, unit, keep=keep, listed=listed)
+        write_figures_csv(out, result)
+        written = [out, disagreements_path(out)]
     if as_json:
         print_json(_as_json(result, written))
         return
@@ -63,12 +70,12 @@ def _print_disagreements(result: AgainstResult, shown: int, written: list[Path])
     console = output_console()
     for kind, title in (("missed", f"{result.coder} coded, no rule suggested"), ("extra", f"suggested, {result.coder} did not code")):
         items = [item for item in result.disagreements if item.kind == kind]
-        console.print(f"\n[bold]{title}[/] ({len(items):,})")
+        console.print(f"\n[bold]{title}[/] ({result.count(kind):,})")
         for item in items[:shown]:
             console.print(_line(item), soft_wrap=True, highlight=False)
-        if len(items) > shown:
+        if result.count(kind) > shown:
             where = f"all are in {written[1]}" if written else "--out FILE.csv writes them all"
-            console.print(f"[dim]… and {len(items) - shown:,} more ({where}; --show N lists more here)[/]")
+            console.print(f"[dim]… and {result.count(kind) - shown:,} more ({where}; --show N lists more here)[/]")
 
 
 def _line(item: Disagreement) -> str:

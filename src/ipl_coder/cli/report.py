@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
@@ -11,6 +13,9 @@ from rich.markup import escape
 from ipl_coder.cli.common import JsonOption, VerboseOption, output_console, print_json
 from ipl_coder.cli.freq import Status
 from ipl_coder.wording import count
+
+if TYPE_CHECKING:
+    from ipl_coder.review.agreement import AgreementResult
 
 
 def report_command(
@@ -69,11 +74,11 @@ def report_command(
     with ProjectStore.open(project) as store:
         statuses = tuple(item.value for item in status) if status else store.export_statuses()
         reviewed = bool(store.coders())
-    agreement = None
+    agreement: Callable[[], AgreementResult] | None = None
     if reviewed:
         from ipl_coder.review.agreement import compute_agreement
 
-        agreement = compute_agreement(project)
+        agreement = partial(compute_agreement, project)  # worked out by build_report when it is best for memory
     result = build_report(project, out, statuses, tuple(by or ()), agreement)
     if as_json:
         print_json({"out": str(result.out), "folder": result.folder, "bytes": result.size, "transcripts": result.transcripts,

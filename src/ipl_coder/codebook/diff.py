@@ -8,20 +8,27 @@ project itself is only read: nothing is written to it.
 from __future__ import annotations
 
 import csv
+import gc
+import pickle
+import tempfile
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.coding.coders import Segment
-from ipl_coder.coding.parallel import Coder, code_in_parallel
+from ipl_coder.coding.parallel import code_in_parallel
 from ipl_coder.errors import ProjectError, TranscriptError
 from ipl_coder.files import atomic_file, spreadsheet_safe
 from ipl_coder.transcripts import Transcript, transcript_from_store
 
+if TYPE_CHECKING:
+    from ipl_coder.store import ProjectStore
+
 Progress = Callable[[int, int, str], None]
-Found = dict[tuple[str, str, int, int], Segment]  # (transcript, code, start, end) -> segment
 DIFF_COLUMNS = ("change", "code", "transcript", "start", "end", "speaker", "rules", "matched", "text")
 
 
@@ -56,66 +63,96 @@ class CodebookDiff:
 
 def diff_codebooks(old_path: Path, new_path: Path, project_dir: Path, out: Path | None = None, jobs: int = 0,
                    progress: Progress | None = None) -> CodebookDiff:  # fmt: skip
-    from ipl_coder.coding.coders import LanguageCoders
+    """Code the project with each codebook in turn; keep per code the counts and only the segments that differ.
+
+    The old codebook's segments wait in a temporary file, transcript by transcript, while the new codebook
+    codes: one pipeline and one transcript's segments in memory at a time, however big the project.
+    """
     from ipl_coder.store import ProjectStore
 
     old, new = load_codebook(old_path), load_codebook(new_path)
-    with ProjectStore.open(project_dir) as store:
+    code_ids = list(dict.fromkeys([*(code.code_id for code in old.codes), *(code.code_id for code in new.codes)]))
+    changes = _Changes(code_ids)
+    with ProjectStore.open(project_dir) as store, tempfile.TemporaryFile() as spool:
         run = store.latest_run()
         if run is None:
             raise ProjectError(f"{project_dir}: nothing coded yet; run 'ipl-coder code' first")
         count = len(store.transcript_languages())
-        model = run.options.get("model")
-        results: list[Found] = []
-        skipped: dict[str, str] = {}
-        for step, codebook in enumerate((old, new)):
-            coders = LanguageCoders(codebook, run.unit, model)
-            found: Found = {}
-            stored = map(transcript_from_store, store.stored_transcripts())
-            for name, outcome in _code_all(stored, codebook, coders, jobs, count, step, progress):
-                if isinstance(outcome, str):
-                    skipped.setdefault(name, outcome)
-                    continue
-                found.update({(s.transcript, s.code_id, s.start_char, s.end_char): s for s in outcome})
-            results.append(found)
-    before, after = results
-    for name in skipped:  # a transcript only one codebook could code is left out of both
-        before = {key: value for key, value in before.items() if key[0] != name}
-        after = {key: value for key, value in after.items() if key[0] != name}
-    code_ids = list(dict.fromkeys([*(code.code_id for code in old.codes), *(code.code_id for code in new.codes)]))
-    codes = [_code_change(code_id, before, after) for code_id in code_ids]
-    result = CodebookDiff(old_path, new_path, project_dir, run.unit, count, codes,
-                          [f"{name}: {reason}" for name, reason in skipped.items()], out)  # fmt: skip
+        before = _code_all(store, old, run.unit, run.options.get("model"), jobs, count, 0, progress)
+        for name, outcome in before:
+            pickle.dump((name, outcome), spool, protocol=pickle.HIGHEST_PROTOCOL)
+        spool.seek(0)
+        for name, outcome in _code_all(store, new, run.unit, run.options.get("model"), jobs, count, 1, progress):
+            old_name, old_outcome = pickle.load(spool)
+            if old_name != name:
+                raise ProjectError(f"{project_dir}: its transcripts changed while both codebooks coded them; run the diff again")
+            changes.add(name, old_outcome, outcome)
+    result = CodebookDiff(old_path, new_path, project_dir, run.unit, count, changes.codes(),
+                          [f"{name}: {reason}" for name, reason in changes.skipped.items()], out)  # fmt: skip
     if out is not None:
         write_diff_csv(result, out)
     return result
 
 
-def _code_all(transcripts: Iterator[Transcript], codebook: Codebook, coders: Coder, jobs: int, count: int, step: int,
+def _code_all(store: ProjectStore, codebook: Codebook, unit: str, model: str | None, jobs: int, count: int, step: int,
               progress: Progress | None) -> Iterator[tuple[str, list[Segment] | str]]:  # fmt: skip
+    """Each current transcript's segments under ``codebook``, or why it could not be coded, in name order."""
+    from ipl_coder.coding.coders import LanguageCoders
+
     def checked() -> Iterator[tuple[str, Transcript | TranscriptError]]:
-        for transcript in transcripts:
+        for transcript in map(transcript_from_store, store.stored_transcripts()):
             language = transcript.language or codebook.language
             if language not in codebook.languages:
                 yield transcript.name, TranscriptError(transcript.source_path, f"{codebook.path} has no rules in '{language}'")
             else:
                 yield transcript.name, transcript
 
+    coders = LanguageCoders(codebook, unit, model)
     for done, (name, transcript, segments) in enumerate(code_in_parallel(checked(), coders, jobs, count), start=1):
         if progress:
             progress(step * count + done, 2 * count, name)
         yield name, transcript.reason if isinstance(transcript, TranscriptError) else segments
+    del coders
+    gc.collect()  # spaCy's pipelines hold cycles: let this codebook's go before the next builds its own
 
 
-def _code_change(code_id: str, before: Found, after: Found) -> CodeChange:
-    old_keys = {key for key in before if key[1] == code_id}
-    new_keys = {key for key in after if key[1] == code_id}
-    order = lambda key: (key[0], key[2], key[3])  # noqa: E731 - transcript, then place
-    return CodeChange(
-        code_id, len(old_keys), len(new_keys),
-        added=[after[key] for key in sorted(new_keys - old_keys, key=order)],
-        dropped=[before[key] for key in sorted(old_keys - new_keys, key=order)],
-    )  # fmt: skip
+class _Changes:
+    """Per code, the segments before and after, and the ones added and dropped: summed transcript by transcript."""
+
+    def __init__(self, code_ids: list[str]) -> None:
+        self.code_ids = code_ids
+        self.before: Counter[str] = Counter()
+        self.after: Counter[str] = Counter()
+        self.added: dict[str, list[Segment]] = defaultdict(list)
+        self.dropped: dict[str, list[Segment]] = defaultdict(list)
+        # A transcript either codebook could not code is left out of both: those the old one skipped, then the new one's.
+        self.skipped_before: dict[str, str] = {}
+        self.skipped_after: dict[str, str] = {}
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        return self.skipped_before | self.skipped_after
+
+    def add(self, name: str, before: list[Segment] | str, after: list[Segment] | str) -> None:
+        if isinstance(before, str):
+            self.skipped_before[name] = before
+        elif isinstance(after, str):
+            self.skipped_after[name] = after
+        if isinstance(before, str) or isinstance(after, str):
+            return
+        old = {(s.code_id, s.start_char, s.end_char): s for s in before}
+        new = {(s.code_id, s.start_char, s.end_char): s for s in after}
+        self.before.update(code_id for code_id, _, _ in old)
+        self.after.update(code_id for code_id, _, _ in new)
+        for key in sorted(new.keys() - old.keys(), key=lambda key: key[1:]):
+            self.added[key[0]].append(new[key])
+        for key in sorted(old.keys() - new.keys(), key=lambda key: key[1:]):
+            self.dropped[key[0]].append(old[key])
+
+    def codes(self) -> list[CodeChange]:
+        """Every code in either codebook, changed or not; each one's segments by transcript, then place."""
+        return [CodeChange(code_id, self.before[code_id], self.after[code_id], self.added.get(code_id, []),
+                           self.dropped.get(code_id, [])) for code_id in self.code_ids]  # fmt: skip
 
 
 def write_diff_csv(diff: CodebookDiff, out: Path) -> None:

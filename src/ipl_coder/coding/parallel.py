@@ -84,14 +84,17 @@ def code_in_parallel(
     _worker_coder = coder
     pending: deque[tuple[Key, Transcript | TranscriptError, Future[list[Segment] | TranscriptError] | None]] = deque()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_with_parent, initargs=(os.getpid(),)) as pool:
-        for key, transcript in items:
-            future = pool.submit(_code_in_worker, transcript) if isinstance(transcript, Transcript) else None
-            pending.append((key, transcript, future))
-            if len(pending) >= 2 * workers:
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_with_parent, initargs=(os.getpid(),)) as pool:
+            for key, transcript in items:
+                future = pool.submit(_code_in_worker, transcript) if isinstance(transcript, Transcript) else None
+                pending.append((key, transcript, future))
+                if len(pending) >= 2 * workers:
+                    yield _finished(pending.popleft())
+            while pending:
                 yield _finished(pending.popleft())
-        while pending:
-            yield _finished(pending.popleft())
+    finally:
+        _worker_coder = None  # the workers are gone: let the coder go, so another (codebook diff's second) need not sit beside it
 
 
 Outcome = tuple[Key, Transcript | TranscriptError, list[Segment]]

@@ -1,14 +1,16 @@
 """What the HTML report shows, read from the store into plain objects: no HTML here.
 
-Transcripts are read one at a time (their text and turns), so a big project
-does not sit in memory twice; segments are grouped per transcript as they come.
+Transcripts are read one at a time, each with its segments, everyone's
+decisions on them and their notes, and handed on as they come (the page is
+written from them the same way); what is kept is only what the whole report
+counts: totals, and a line per transcript.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +67,24 @@ class TranscriptView:
     turns: tuple[TurnView, ...]
 
 
+@dataclass(frozen=True)
+class TranscriptContent:
+    """One transcript's part of the report, as it is read: its text with the codes on it, and its segments to show."""
+
+    view: TranscriptView
+    shown: list[SegmentView]  # the counted segments, for their codes' lists, in text order
+    disagreements: list[SegmentView]  # passages two coders decided differently
+
+
+@dataclass(frozen=True)
+class TranscriptSummary:
+    """What the report lists of each transcript."""
+
+    name: str
+    words: int
+    segments: int
+
+
 @dataclass
 class ReportContent:
     project_dir: Path
@@ -78,13 +98,16 @@ class ReportContent:
     status_counts: Counter[str] = field(default_factory=Counter)
     origin_counts: Counter[str] = field(default_factory=Counter)
     words: int = 0
-    by_code: dict[str, list[SegmentView]] = field(default_factory=dict)
-    transcripts: list[TranscriptView] = field(default_factory=list)
+    code_segments: Counter[str] = field(default_factory=Counter)  # code -> segments shown under it
+    transcripts: list[TranscriptSummary] = field(default_factory=list)
     per_transcript: dict[str, Counter[str]] = field(default_factory=dict)  # transcript -> code (with parents) -> segments
-    disagreements: list[SegmentView] = field(default_factory=list)
+    attribute_values: dict[str, set[str]] = field(default_factory=dict)  # of the participants of the segments shown
+    disagreements: int = 0
 
 
-def read_content(project_dir: Path, statuses: Sequence[str]) -> ReportContent:
+def read_content(project_dir: Path, statuses: Sequence[str],
+                 each: Callable[[ReportContent, TranscriptContent], None]) -> ReportContent:  # fmt: skip
+    """The report's totals; each transcript's own part goes to ``each`` as it is read, in name order, and is let go."""
     with ProjectStore.open(project_dir) as store:
         rows = store.latest_codes()
         stored = store.current_codebook()
@@ -96,18 +119,17 @@ def read_content(project_dir: Path, statuses: Sequence[str]) -> ReportContent:
             run.started_at if run else "—", [(summary.coder, summary.decisions) for summary in coders],
             run.unit if run else "sentence",
         )  # fmt: skip
-        people = build_people_index(store.transcripts(), store.speakers(), register_from_store(store.participants()))
-        views = {summary.coder: store.coder_views(summary.coder) for summary in coders}
-        notes = store.standing_notes()
+        people = build_people_index(store.transcript_infos(), store.speakers(), register_from_store(store.participants()))
         tree = CodeTree(rows)
-        content.by_code = {code.code_id: [] for code in content.codes}
-        segments_of: dict[str, list[SegmentRow]] = defaultdict(list)
-        for segment in store.segments(None):
-            if segment.status != WITHDRAWN:
-                segments_of[segment.transcript].append(segment)
-        for row in store.transcripts():
+        for info in store.transcript_infos():
+            row = store.transcript(info.name)
+            if row is None:
+                continue
+            segments = [segment for segment in store.segments(None, transcript=row.name) if segment.status != WITHDRAWN]
+            views = {summary.coder: store.coder_views(summary.coder, transcript=row.name) for summary in coders}
+            notes = store.standing_notes(transcript=row.name)
             turns = store.turns(row.transcript_id)
-            _add_transcript(content, row.name, row.text, turns, segments_of.pop(row.name, []), people, views, notes, tree)
+            each(content, _add_transcript(content, row.name, row.text, turns, segments, people, views, notes, tree))
     return content
 
 
@@ -121,11 +143,13 @@ def _code_infos(rows: Sequence[CodeRow]) -> list[CodeInfo]:
 
 
 def _add_transcript(content: ReportContent, name: str, text: str, turns: Sequence, segments: list[SegmentRow],
-                    people: PeopleIndex, views: dict, notes: dict, tree: CodeTree) -> None:  # fmt: skip
+                    people: PeopleIndex, views: dict, notes: dict, tree: CodeTree) -> TranscriptContent:  # fmt: skip
     counted = [segment for segment in segments if segment.status in content.statuses]
     participant_words = sum(count_words(text[turn.start_char : turn.end_char]) for turn in turns if turn.role != "interviewer")
     content.words += participant_words
     content.per_transcript[name] = Counter(code for segment in counted for code in tree.with_ancestors(segment.code_id))
+    shown: list[SegmentView] = []
+    disagreements: list[SegmentView] = []
     for segment in segments:
         content.status_counts[segment.status] += 1
         content.origin_counts[segment.origin] += 1
@@ -135,10 +159,16 @@ def _add_transcript(content: ReportContent, name: str, text: str, turns: Sequenc
             continue
         view = _segment_view(segment, text, turns, people, notes, decisions)
         if segment.status in content.statuses:
-            content.by_code.setdefault(segment.code_id, []).append(view)
+            shown.append(view)
+            content.code_segments[segment.code_id] += 1
+            for key, value in view.attributes.items():
+                content.attribute_values.setdefault(key, set()).add(value)
         if len({status for _, status in decisions}) > 1:
-            content.disagreements.append(view)
-    content.transcripts.append(TranscriptView(name, participant_words, len(counted), _turn_views(text, turns, counted)))
+            disagreements.append(view)
+    content.disagreements += len(disagreements)
+    content.transcripts.append(TranscriptSummary(name, participant_words, len(counted)))
+    return TranscriptContent(TranscriptView(name, participant_words, len(counted), _turn_views(text, turns, counted)), shown,
+                             disagreements)  # fmt: skip
 
 
 def _segment_view(segment: SegmentRow, text: str, turns: Sequence, people: PeopleIndex, notes: dict,

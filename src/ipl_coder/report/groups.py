@@ -68,7 +68,7 @@ def group_frequencies(project_dir: Path, by: Sequence[str] = (), statuses: Seque
     with ProjectStore.open(project_dir) as store:
         codes = store.latest_codes()
         speakers = store.speakers()
-        people = build_people_index(store.transcripts(), speakers, register_from_store(store.participants()))
+        people = build_people_index(store.transcript_infos(), speakers, register_from_store(store.participants()))
         attributes = tuple(_attribute_name(name, people) for name in by)
         person_group: dict[str, Group] = {}
         words: Counter[str] = Counter()

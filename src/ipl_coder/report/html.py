@@ -9,17 +9,19 @@ the transcripts, and a page per transcript.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ipl_coder import __version__
 from ipl_coder.errors import InputError
-from ipl_coder.files import atomic_file
+from ipl_coder.files import atomic_path
 from ipl_coder.report.content import ReportContent, read_content
+from ipl_coder.report.pieces import ReportPieces
 
 FOLDER_FROM_BYTES = 30 * 1024 * 1024
 
@@ -41,32 +43,60 @@ class ReportResult:
     seconds: float
 
 
-def build_report(project_dir: Path, out: Path, statuses: Sequence[str], by: Sequence[str] = (), agreement: Any = None) -> ReportResult:
-    """Write the report of the project at ``project_dir``; ``agreement`` is an ``AgreementResult`` when people reviewed."""
+def build_report(project_dir: Path, out: Path, statuses: Sequence[str], by: Sequence[str] = (),
+                 agreement: Callable[[], Any] | None = None) -> ReportResult:  # fmt: skip
+    """Write the report of the project at ``project_dir``; ``agreement`` gives an ``AgreementResult`` when people reviewed.
+
+    The store is read a transcript at a time, each one's part written as HTML to a temporary file as it comes
+    (:mod:`ipl_coder.report.pieces`); the page (or the folder's pages) is then written a piece at a time from those.
+    The agreement is worked out after the charts: the chart of every transcript's bars takes most memory
+    of anything here, and is best drawn before the sentence splitter is loaded, and let go of at once.
+    """
     started = time.perf_counter()
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"{out}: give the report a name ending in .html (a folder of pages is written instead when it is big)")
-    content = read_content(project_dir, statuses)
-    from ipl_coder.report.report_charts import report_charts
-
-    charts = [Chart(title, svg) for title, svg in report_charts(project_dir, content, statuses, by)]
     environment = _environment()
-    values = {
-        "title": f"Coding report: {project_dir.resolve().name}", "version": __version__, "project": str(project_dir),
-        "statuses": list(statuses), "content": content, "charts": charts, "agreement": agreement,
-        "colors": {code.code_id: code.color for code in content.codes}, "groups": _groups(content),
-    }  # fmt: skip
-    page = environment.get_template("report.html.j2").render(**values, transcript_pages=None)
-    folder = len(page.encode("utf-8")) > FOLDER_FROM_BYTES
-    if folder:
-        size = _write_folder(environment, values, content, out)
-    else:
-        with atomic_file(out) as handle:
-            handle.write(page)
-        size = len(page.encode("utf-8"))
-    segments = sum(len(views) for views in content.by_code.values())
-    return ReportResult(out.with_suffix("") / "index.html" if folder else out, folder, size, len(content.transcripts), segments,
-                        len(charts), time.perf_counter() - started)  # fmt: skip
+    with ReportPieces(environment) as pieces:
+        content = read_content(project_dir, statuses, pieces.add)
+        from ipl_coder.report.report_charts import report_charts
+
+        charts = []
+        for title, svg in report_charts(project_dir, content, statuses, by):
+            charts.append(Chart(title, svg))
+            gc.collect()  # a matplotlib figure is full of cycles: let this one go before the next is drawn
+        values = {
+            "title": f"Coding report: {project_dir.resolve().name}", "version": __version__, "project": str(project_dir),
+            "statuses": list(statuses), "content": content, "pieces": pieces, "charts": charts,
+            "agreement": agreement() if agreement is not None else None,
+            "colors": {code.code_id: code.color for code in content.codes}, "groups": _groups(content),
+        }  # fmt: skip
+        folder = pieces.size > FOLDER_FROM_BYTES  # the pieces all go into the one page: past the limit, no need to try it
+        if not folder:
+            try:
+                size = _write_page(environment, "report.html.j2", {**values, "transcript_pages": None}, out, FOLDER_FROM_BYTES)
+            except _TooBig:
+                folder = True
+        if folder:
+            size = _write_folder(environment, values, content, out)
+    return ReportResult(out.with_suffix("") / "index.html" if folder else out, folder, size, len(content.transcripts),
+                        sum(content.code_segments.values()), len(charts), time.perf_counter() - started)  # fmt: skip
+
+
+class _TooBig(Exception):
+    """The page passed its limit while it was written."""
+
+
+def _write_page(environment: Any, template: str, values: dict[str, Any], out: Path, limit: int | None = None) -> int:
+    """Render ``template`` into ``out`` a piece at a time; the bytes written. Past ``limit`` bytes, no file and _TooBig."""
+    size = 0
+    with atomic_path(out) as temporary, temporary.open("wb") as handle:
+        for piece in environment.get_template(template).generate(**values):
+            data = piece.encode("utf-8")
+            size += len(data)
+            if limit is not None and size > limit:
+                raise _TooBig
+            handle.write(data)
+    return size
 
 
 def _write_folder(environment: Any, values: dict[str, Any], content: ReportContent, out: Path) -> int:
@@ -76,14 +106,8 @@ def _write_folder(environment: Any, values: dict[str, Any], content: ReportConte
     pages = [f"transcripts/{number:04d}.html" for number in range(1, len(content.transcripts) + 1)]
     size = 0
     for transcript, page in zip(content.transcripts, pages, strict=True):
-        html = environment.get_template("transcript.html.j2").render(**values, transcript=transcript)
-        with atomic_file(folder / page) as handle:
-            handle.write(html)
-        size += len(html.encode("utf-8"))
-    index = environment.get_template("report.html.j2").render(**values, transcript_pages=pages)
-    with atomic_file(folder / "index.html") as handle:
-        handle.write(index)
-    return size + len(index.encode("utf-8"))
+        size += _write_page(environment, "transcript.html.j2", {**values, "transcript": transcript}, folder / page)
+    return size + _write_page(environment, "report.html.j2", {**values, "transcript_pages": pages}, folder / "index.html")
 
 
 def _environment() -> Any:
@@ -117,9 +141,4 @@ def figure(value: float | None) -> str:
 
 def _groups(content: ReportContent) -> dict[str, list[str]]:
     """Each participant attribute and its values, for the filters."""
-    values: dict[str, set[str]] = {}
-    for views in content.by_code.values():
-        for view in views:
-            for key, value in view.attributes.items():
-                values.setdefault(key, set()).add(value)
-    return {key: sorted(found) for key, found in sorted(values.items()) if 1 < len(found) <= 50}
+    return {key: sorted(found) for key, found in sorted(content.attribute_values.items()) if 1 < len(found) <= 50}

@@ -24,17 +24,16 @@ import csv
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from ipl_coder.errors import InputError
 from ipl_coder.files import atomic_file, spreadsheet_safe
-from ipl_coder.review.units import TranscriptUnits, participant_units
+from ipl_coder.review.units import UnitSplitter
 from ipl_coder.store import WITHDRAWN, CoderView, ProjectStore, SegmentRow
 
 AGREEMENT_UNITS = ("sentence", "paragraph", "segment")
-Passage = tuple[str, str, int, int]  # transcript, code, start, end
 
 
 @dataclass(frozen=True)
@@ -62,28 +61,23 @@ class MachineFigures:
 @dataclass(frozen=True)
 class CoderAgreement:
     code_id: str  # "" for all codes together
-    first: tuple[int, ...] = field(repr=False)  # 1 present, 0 absent, per item
-    second: tuple[int, ...] = field(repr=False)
+    cells: Counter[tuple[int, int]]  # items per (first, second) value, 1 present and 0 absent; pairs never seen left out
 
     @property
     def items(self) -> int:
-        return len(self.first)
-
-    @cached_property
-    def cells(self) -> Counter[tuple[int, int]]:
-        return Counter(zip(self.first, self.second, strict=True))
+        return sum(self.cells.values())
 
     @cached_property
     def percent(self) -> float | None:
-        return sum(a == b for a, b in zip(self.first, self.second, strict=True)) / self.items if self.items else None
+        return (self.cells[(1, 1)] + self.cells[(0, 0)]) / self.items if self.items else None
 
     @cached_property
     def kappa(self) -> float | None:
-        return cohen_kappa(self.first, self.second)
+        return kappa_of_cells(self.cells)
 
     @cached_property
     def alpha(self) -> float | None:
-        return krippendorff_alpha(self.first, self.second)
+        return alpha_of_cells(self.cells)
 
 
 @dataclass(frozen=True)
@@ -129,7 +123,40 @@ def krippendorff_alpha(first: Sequence[int], second: Sequence[int]) -> float | N
     return None if math.isnan(value) else value
 
 
+def kappa_of_cells(cells: Counter[tuple[int, int]]) -> float | None:
+    """:func:`cohen_kappa` of 0/1 items from their 2 x 2 table, in the same arithmetic, so to the last bit the same figure.
+
+    A project's sentences × codes run to millions of items; the table is four numbers.
+    """
+    count = sum(cells.values())
+    if not count:
+        return None
+    observed = (cells[(1, 1)] + cells[(0, 0)]) / count
+    first = {1: cells[(1, 1)] + cells[(1, 0)], 0: cells[(0, 1)] + cells[(0, 0)]}
+    second = {1: cells[(1, 1)] + cells[(0, 1)], 0: cells[(1, 0)] + cells[(0, 0)]}
+    chance = (first[1] * second[1] + first[0] * second[0]) / count**2
+    return None if chance == 1 else (observed - chance) / (1 - chance)
+
+
+def alpha_of_cells(cells: Counter[tuple[int, int]]) -> float | None:
+    """:func:`krippendorff_alpha` of 0/1 items from their 2 x 2 table: the same figure, to the last bit.
+
+    With two coders, no missing values and two values, the ``krippendorff`` package's coincidence matrix
+    is 2 x n(0,0) and 2 x n(1,1) on the diagonal and n(0,1) + n(1,0) off it (whole numbers, so exact
+    in floating point); the arithmetic after that is the package's, step by step.
+    """
+    disagree = float(cells[(0, 1)] + cells[(1, 0)])  # each off-diagonal cell of the coincidence matrix
+    zeros = 2.0 * cells[(0, 0)] + disagree  # n_v: how often each value was given
+    ones = 2.0 * cells[(1, 1)] + disagree
+    if not zeros or not ones:
+        return None  # one value in all the data: the package refuses, and alpha is undefined
+    expected = (zeros * ones - 0.0) / (zeros + ones - 1)  # each off-diagonal cell of the expected coincidences
+    value = 1 - (disagree + disagree) / (expected + expected)
+    return None if math.isnan(value) else value
+
+
 def compute_agreement(project_dir: Path, coders: Sequence[str] = (), unit: str = "sentence") -> AgreementResult:
+    """The machine against the chosen coders, and two coders against each other, one transcript at a time."""
     if unit not in AGREEMENT_UNITS:
         raise InputError(f"unit '{unit}' is not one of: {', '.join(AGREEMENT_UNITS)}")
     with ProjectStore.open(project_dir) as store:
@@ -140,59 +167,27 @@ def compute_agreement(project_dir: Path, coders: Sequence[str] = (), unit: str =
         if unknown:
             raise InputError(f"no decisions by '{unknown[0]}' in this project; the coders are {', '.join(known)}")
         chosen = tuple(coders) or tuple(known)
-        segments = [segment for segment in store.segments(None) if segment.status != WITHDRAWN]
-        views = {coder: store.coder_views(coder) for coder in chosen}
-        notes: list[str] = []
         code_order = [code.code_id for code in store.latest_codes()]
-        machine = machine_figures(segments, views, code_order)
-        pair: tuple[str, str] | None = None
-        between: list[CoderAgreement] = []
-        transcripts = units = 0
-        if len(chosen) == 2:
-            pair = (chosen[0], chosen[1])
-            between, transcripts, units = _between(store, segments, views, pair, unit, code_order)
-        elif len(chosen) > 2:
-            notes.append(f"{len(chosen)} coders ({', '.join(chosen)}); name two with --coders A,B to compare them")
-        else:
-            notes.append(f"only {chosen[0]} has reviewed; agreement between coders needs two")
-    return AgreementResult(chosen, pair, unit, machine, between, transcripts, units, notes)
+        pair = (chosen[0], chosen[1]) if len(chosen) == 2 else None
+        machine = MachineTally()
+        between = BetweenTally(unit)
+        for name in store.transcript_languages():  # one transcript's segments, decisions and units at a time
+            segments = [segment for segment in store.segments(None, transcript=name) if segment.status != WITHDRAWN]
+            views = {coder: store.coder_views(coder, transcript=name) for coder in chosen}
+            machine.add(segments, views)
+            if pair:
+                between.add(store, name, segments, views[pair[0]], views[pair[1]])
+    notes: list[str] = []
+    if len(chosen) > 2:
+        notes.append(f"{len(chosen)} coders ({', '.join(chosen)}); name two with --coders A,B to compare them")
+    elif len(chosen) == 1:
+        notes.append(f"only {chosen[0]} has reviewed; agreement between coders needs two")
+    rows = between.agreements(code_order) if pair else []
+    transcripts, units = (between.transcripts, between.units) if pair else (0, 0)
+    return AgreementResult(chosen, pair, unit, machine.figures(code_order), rows, transcripts, units, notes)
 
 
 MODEL_RULE = "model"  # the learned model's suggestions, figured like one more rule of each code
-
-
-def machine_figures(segments: Sequence[SegmentRow], views: dict[str, dict[str, CoderView]],
-                    code_order: Sequence[str]) -> list[MachineFigures]:  # fmt: skip
-    """Per code, then per rule of it: the machine's suggestions against every chosen coder's decisions."""
-    suggested: dict[tuple[str, str], list[tuple[int, int, tuple[str, ...]]]] = defaultdict(list)
-    for segment in segments:
-        if segment.origin != "human":
-            suggested[(segment.transcript, segment.code_id)].append((segment.start_char, segment.end_char, _keys(segment)))
-    reviewed: Counter[tuple[str, str]] = Counter()
-    accepted: Counter[tuple[str, str]] = Counter()
-    coded: Counter[str] = Counter()
-    found: Counter[tuple[str, str]] = Counter()
-    for coder_views in views.values():
-        for segment in segments:
-            view = coder_views.get(segment.segment_id)
-            if view is None or view.decision is None:
-                continue
-            if segment.origin != "human":
-                for key in ((segment.code_id, rule) for rule in _keys(segment)):
-                    reviewed[key] += 1
-                    accepted[key] += view.status == "accepted"
-            if view.status == "accepted":
-                coded[segment.code_id] += 1
-                rules = {rule for start, end, hit_rules in suggested[(segment.transcript, segment.code_id)]
-                         if start < segment.end_char and segment.start_char < end for rule in hit_rules}  # fmt: skip
-                for rule in rules:
-                    found[(segment.code_id, rule)] += 1
-    keys = set(reviewed) | {(code_id, "") for code_id in coded}
-    order = {code_id: index for index, code_id in enumerate(code_order)}
-    return [
-        MachineFigures(code_id, rule, reviewed[(code_id, rule)], accepted[(code_id, rule)], coded[code_id], found[(code_id, rule)])
-        for code_id, rule in sorted(keys, key=lambda key: (order.get(key[0], len(order)), key[0], key[1]))
-    ]
 
 
 def _keys(segment: SegmentRow) -> tuple[str, ...]:
@@ -201,54 +196,116 @@ def _keys(segment: SegmentRow) -> tuple[str, ...]:
     return (MODEL_RULE,) if segment.origin == "model" else ("", *segment.rules)
 
 
-def _coded_passages(segments: Sequence[SegmentRow], views: dict[str, CoderView]) -> list[Passage]:
-    return [(s.transcript, s.code_id, s.start_char, s.end_char) for s in segments
-            if (view := views.get(s.segment_id)) is not None and view.status == "accepted"]  # fmt: skip
+class MachineTally:
+    """Per code, then per rule of it: the machine's suggestions against every chosen coder's decisions, summed."""
+
+    def __init__(self) -> None:
+        self.reviewed: Counter[tuple[str, str]] = Counter()
+        self.accepted: Counter[tuple[str, str]] = Counter()
+        self.coded: Counter[str] = Counter()
+        self.found: Counter[tuple[str, str]] = Counter()
+
+    def add(self, segments: Sequence[SegmentRow], views: dict[str, dict[str, CoderView]]) -> None:
+        """One transcript's segments, and each chosen coder's views of them."""
+        suggested: dict[str, list[tuple[int, int, tuple[str, ...]]]] = defaultdict(list)
+        for segment in segments:
+            if segment.origin != "human":
+                suggested[segment.code_id].append((segment.start_char, segment.end_char, _keys(segment)))
+        for coder_views in views.values():
+            for segment in segments:
+                view = coder_views.get(segment.segment_id)
+                if view is None or view.decision is None:
+                    continue
+                if segment.origin != "human":
+                    for key in ((segment.code_id, rule) for rule in _keys(segment)):
+                        self.reviewed[key] += 1
+                        self.accepted[key] += view.status == "accepted"
+                if view.status == "accepted":
+                    self.coded[segment.code_id] += 1
+                    rules = {rule for start, end, hit_rules in suggested[segment.code_id]
+                             if start < segment.end_char and segment.start_char < end for rule in hit_rules}  # fmt: skip
+                    for rule in rules:
+                        self.found[(segment.code_id, rule)] += 1
+
+    def figures(self, code_order: Sequence[str]) -> list[MachineFigures]:
+        keys = set(self.reviewed) | {(code_id, "") for code_id in self.coded}
+        order = {code_id: index for index, code_id in enumerate(code_order)}
+        return [
+            MachineFigures(code_id, rule, self.reviewed[(code_id, rule)], self.accepted[(code_id, rule)], self.coded[code_id],
+                           self.found[(code_id, rule)])
+            for code_id, rule in sorted(keys, key=lambda key: (order.get(key[0], len(order)), key[0], key[1]))
+        ]  # fmt: skip
 
 
-def _between(store: ProjectStore, segments: Sequence[SegmentRow], views: dict[str, dict[str, CoderView]],
-             pair: tuple[str, str], unit: str, code_order: Sequence[str]) -> tuple[list[CoderAgreement], int, int]:  # fmt: skip
-    first, second = views[pair[0]], views[pair[1]]
-    if unit == "segment":
-        both = [s for s in segments if s.origin != "human" and _decided(first, s) and _decided(second, s)]
-        values = {s.segment_id: (int(first[s.segment_id].status == "accepted"), int(second[s.segment_id].status == "accepted"))
-                  for s in both}  # fmt: skip
-        by_code: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for segment in both:
-            by_code[segment.code_id].append(values[segment.segment_id])
-        return _agreements(by_code, code_order), len({s.transcript for s in both}), len(both)
-    worked = {s.transcript for s in segments if _decided(first, s)} & {s.transcript for s in segments if _decided(second, s)}
-    coded = [set(_coded_passages(segments, first)), set(_coded_passages(segments, second))]
-    codes = {code for passages in coded for transcript, code, _, _ in passages if transcript in worked}
-    units = participant_units(store, sorted(worked), unit)
-    marks = [_unit_marks(passages, units) for passages in coded]
-    by_code = defaultdict(list)
-    for transcript, found in units.items():
-        for index in range(len(found.units)):
-            for code in codes:
-                key = (transcript, index, code)
-                by_code[code].append((int(key in marks[0]), int(key in marks[1])))
-    return _agreements(by_code, code_order), len(worked), sum(len(found.units) for found in units.values())
+class BetweenTally:
+    """Two coders' 2 x 2 tables per code, summed over the transcripts both worked in.
+
+    Per unit (sentence or paragraph) × code, an item absent for both is not counted as it comes: it is
+    what is left of all the units × the code once the rest are counted, so only the marked units are held.
+    """
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.splitter = UnitSplitter(unit) if unit != "segment" else None
+        self.cells: dict[str, Counter[tuple[int, int]]] = defaultdict(Counter)
+        self.codes: dict[str, None] = {}  # every code either coder gave in a transcript both worked in
+        self.transcripts = 0
+        self.units = 0  # sentences or paragraphs, or suggestions both decided
+
+    def add(self, store: ProjectStore, name: str, segments: Sequence[SegmentRow], first: dict[str, CoderView],
+            second: dict[str, CoderView]) -> None:  # fmt: skip
+        if self.splitter is None:
+            both = [s for s in segments if s.origin != "human" and _decided(first, s) and _decided(second, s)]
+            for segment in both:
+                key = (int(first[segment.segment_id].status == "accepted"), int(second[segment.segment_id].status == "accepted"))
+                self.cells[segment.code_id][key] += 1
+            self.transcripts += bool(both)
+            self.units += len(both)
+            return
+        if not (any(_decided(first, s) for s in segments) and any(_decided(second, s) for s in segments)):
+            return
+        self.transcripts += 1
+        coded = [_coded_passages(segments, first), _coded_passages(segments, second)]
+        self.codes.update(dict.fromkeys(code for passages in coded for code, _, _ in passages))
+        row = store.transcript(name)
+        if row is None:
+            return
+        cut = self.splitter.split(row, store.turns(row.transcript_id))
+        self.units += len(cut.units)
+        marks = [{(code, index) for code, start, end in passages for index in cut.overlapping(start, end)} for passages in coded]
+        for code, index in marks[0] | marks[1]:
+            self.cells[code][(int((code, index) in marks[0]), int((code, index) in marks[1]))] += 1
+
+    def agreements(self, code_order: Sequence[str]) -> list[CoderAgreement]:
+        """Per code in codebook order, then all codes together."""
+        by_code = self.cells
+        if self.splitter is not None:  # every code either coder gave, over every unit; none when there were no units
+            by_code = {code: _with_absent(self.cells.get(code, Counter()), self.units) for code in self.codes} if self.units else {}
+        order = {code_id: index for index, code_id in enumerate(code_order)}
+        ordered = sorted(by_code.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+        rows = [CoderAgreement(code, +cells) for code, cells in ordered]  # +: no pair counted 0 times, as Counter(zip(...)) had
+        everything: Counter[tuple[int, int]] = Counter()
+        for cells in by_code.values():
+            everything.update(cells)
+        rows.append(CoderAgreement("", +everything))
+        return rows
+
+
+def _with_absent(marked: Counter[tuple[int, int]], units: int) -> Counter[tuple[int, int]]:
+    cells = Counter(marked)
+    cells[(0, 0)] = units - sum(marked.values())
+    return cells
+
+
+def _coded_passages(segments: Sequence[SegmentRow], views: dict[str, CoderView]) -> set[tuple[str, int, int]]:
+    """(code, start, end) of every passage the coder gave a code: accepted suggestions, codes added, recodes' right codes."""
+    return {(s.code_id, s.start_char, s.end_char) for s in segments
+            if (view := views.get(s.segment_id)) is not None and view.status == "accepted"}  # fmt: skip
 
 
 def _decided(views: dict[str, CoderView], segment: SegmentRow) -> bool:
     view = views.get(segment.segment_id)
     return view is not None and view.decision is not None
-
-
-def _unit_marks(passages: set[Passage], units: dict[str, TranscriptUnits]) -> set[tuple[str, int, str]]:
-    """(transcript, unit index, code) for every unit a passage with that code overlaps."""
-    return {(transcript, index, code) for transcript, code, start, end in passages if transcript in units
-            for index in units[transcript].overlapping(start, end)}  # fmt: skip
-
-
-def _agreements(by_code: dict[str, list[tuple[int, int]]], code_order: Sequence[str]) -> list[CoderAgreement]:
-    order = {code_id: index for index, code_id in enumerate(code_order)}
-    rows = [CoderAgreement(code, tuple(a for a, _ in pairs), tuple(b for _, b in pairs))
-            for code, pairs in sorted(by_code.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))]  # fmt: skip
-    everything = [pair for code in by_code for pair in by_code[code]]
-    rows.append(CoderAgreement("", tuple(a for a, _ in everything), tuple(b for _, b in everything)))
-    return rows
 
 
 CSV_COLUMNS = (

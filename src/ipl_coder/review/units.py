@@ -9,8 +9,8 @@ units the comparisons offer.
 
 from __future__ import annotations
 
-from ipl_coder.coding.units import TranscriptUnits, Unit, participant_units
+from ipl_coder.coding.units import TranscriptUnits, Unit, UnitSplitter, participant_units
 
 COMPARISON_UNITS = ("sentence", "paragraph")
 
-__all__ = ["COMPARISON_UNITS", "TranscriptUnits", "Unit", "participant_units"]
+__all__ = ["COMPARISON_UNITS", "TranscriptUnits", "Unit", "UnitSplitter", "participant_units"]

@@ -39,6 +39,7 @@ from ipl_coder.store.rows import (
     StoredCodebook,
     StoredParticipants,
     StoredTranscript,
+    TranscriptInfo,
     TranscriptRow,
     TurnRow,
     UnplacedPassage,
@@ -49,6 +50,6 @@ __all__ = [
     "CoderSummary", "CoderView", "DecisionRow", "HumanWork", "LearnedCode", "LearnedModelRow", "ModelReason", "ModelSegmentInput",
     "NewDecision", "Passage", "ProjectStore",
     "ParticipantRow", "RecordedDecision", "RenameResult", "RunRow", "SaveResult", "SegmentNote", "SegmentRow", "SimilarPassage", "SpeakerRow",
-    "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptRow", "TurnRow", "UnplacedPassage", "human_segment_id",
+    "StoredCodebook", "StoredParticipants", "StoredTranscript", "TranscriptInfo", "TranscriptRow", "TurnRow", "UnplacedPassage", "human_segment_id",
     "segment_id_for",
 ]  # fmt: skip

@@ -40,6 +40,7 @@ from ipl_coder.store.rows import (
     StoredCodebook,
     StoredParticipants,
     StoredTranscript,
+    TranscriptInfo,
     TranscriptRow,
     TurnRow,
 )  # fmt: skip
@@ -332,6 +333,18 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, Le
         return [
             TranscriptRow(row["transcript_id"], row["name"], row["content_hash"], row["text"], row["language"],
                           json.loads(row["attributes_json"]), json.loads(row["speaker_attributes_json"]))
+            for row in rows
+        ]  # fmt: skip
+
+    def transcript_infos(self) -> list[TranscriptInfo]:
+        """The current transcripts, by name, without their texts: a whole project's texts need not sit in memory."""
+        rows = self.connection.execute(
+            "SELECT transcript_id, name, language, attributes_json, speaker_attributes_json"
+            " FROM transcripts WHERE is_current = 1 ORDER BY name"
+        )
+        return [
+            TranscriptInfo(row["transcript_id"], row["name"], row["language"], json.loads(row["attributes_json"]),
+                           json.loads(row["speaker_attributes_json"]))
             for row in rows
         ]  # fmt: skip
 

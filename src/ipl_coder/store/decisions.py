@@ -205,10 +205,21 @@ class DecisionQueries:
         rows = self.connection.execute("SELECT * FROM decisions WHERE segment_id = ? ORDER BY decision_id", (segment_id,))
         return [_decision_row(row) for row in rows]
 
-    def coder_views(self, coder: str) -> dict[str, CoderView]:
-        """Per segment, where the coder stands: only their own decisions, as a blind review needs."""
+    def coder_views(self, coder: str, *, transcript: str | None = None) -> dict[str, CoderView]:
+        """Per segment, where the coder stands: only their own decisions, as a blind review needs.
+
+        With ``transcript``, only on the segments of that transcript's current version: a command that walks a
+        project one transcript at a time holds one transcript's views, not the whole project's.
+        """
         views: dict[str, CoderView] = {}
-        rows = self.connection.execute("SELECT * FROM standing_decisions WHERE coder = ? ORDER BY decision_id", (coder,))
+        if transcript is None:
+            rows = self.connection.execute("SELECT * FROM standing_decisions WHERE coder = ? ORDER BY decision_id", (coder,))
+        else:  # "+d.coder": by the transcript's segments, not by scanning every decision of the coder for each transcript
+            rows = self.connection.execute(
+                "SELECT d.* FROM transcripts t JOIN segments s USING (transcript_id)"
+                " JOIN standing_decisions d ON d.segment_id = s.segment_id"
+                " WHERE t.name = ? AND t.is_current = 1 AND +d.coder = ? ORDER BY d.decision_id", (transcript, coder),
+            )  # fmt: skip
         for row in rows:
             before = views.get(row["segment_id"])
             is_note = row["decision"] == "note"
@@ -221,6 +232,19 @@ class DecisionQueries:
                 noted_at=row["decided_at"] if row["note"] else (before.noted_at if before else None),
             )
         return views
+
+    def accepted_codes(self, coder: str) -> set[str]:
+        """The codes of the current segments the coder's latest standing decision accepts (or added them): what they coded.
+
+        The same as the codes of the segments whose :meth:`coder_views` status is accepted, without reading every segment.
+        """
+        rows = self.connection.execute(
+            "SELECT DISTINCT s.code_id FROM segments s JOIN transcripts t USING (transcript_id)"
+            " WHERE t.is_current = 1 AND s.status != ?"
+            " AND (SELECT d.decision FROM standing_decisions d WHERE d.segment_id = s.segment_id AND +d.coder = ?"
+            "      AND d.decision != 'note' ORDER BY d.decision_id DESC LIMIT 1) IN ('accept', 'add')", (WITHDRAWN, coder),
+        )  # fmt: skip
+        return {row["code_id"] for row in rows}
 
     def coders(self) -> list[CoderSummary]:
         rows = self.connection.execute(

@@ -16,13 +16,24 @@ from ipl_coder.store.rows import SegmentNote
 class NoteQueries:
     connection: sqlite3.Connection
 
-    def standing_notes(self) -> dict[str, tuple[SegmentNote, ...]]:
-        """Per segment id, each coder's standing note, by coder name; segments without a note are left out."""
+    def standing_notes(self, *, transcript: str | None = None) -> dict[str, tuple[SegmentNote, ...]]:
+        """Per segment id, each coder's standing note, by coder name; segments without a note are left out.
+
+        With ``transcript``, only the notes on the segments of that transcript's current version.
+        """
         latest: dict[tuple[str, str], SegmentNote] = {}
-        rows = self.connection.execute(
-            "SELECT segment_id, coder, note, decided_at FROM standing_decisions"
-            " WHERE note IS NOT NULL AND note != '' ORDER BY decision_id"
-        )
+        if transcript is None:
+            rows = self.connection.execute(
+                "SELECT segment_id, coder, note, decided_at FROM standing_decisions"
+                " WHERE note IS NOT NULL AND note != '' ORDER BY decision_id"
+            )
+        else:
+            rows = self.connection.execute(
+                "SELECT d.segment_id, d.coder, d.note, d.decided_at FROM transcripts t JOIN segments s USING (transcript_id)"
+                " JOIN standing_decisions d ON d.segment_id = s.segment_id"
+                " WHERE t.name = ? AND t.is_current = 1 AND d.note IS NOT NULL AND d.note != '' ORDER BY d.decision_id",
+                (transcript,),
+            )  # fmt: skip
         for row in rows:  # in the order written, so each coder's latest note wins
             latest[(row["segment_id"], row["coder"])] = SegmentNote(row["segment_id"], row["coder"], row["note"], row["decided_at"])
         notes: dict[str, list[SegmentNote]] = {}

@@ -103,6 +103,17 @@ class TranscriptRow:
 
 
 @dataclass(frozen=True)
+class TranscriptInfo:
+    """A current transcript without its text: who speaks in it and what is known about them, to read for every one."""
+
+    transcript_id: int
+    name: str
+    language: str | None
+    attributes: dict[str, str]
+    speaker_attributes: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
 class RunRow:
     run_id: int
     started_at: str

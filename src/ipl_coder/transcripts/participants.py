@@ -23,7 +23,7 @@ from ipl_coder.errors import InputError
 from ipl_coder.transcripts import PARTICIPANT
 
 if TYPE_CHECKING:
-    from ipl_coder.store import SpeakerRow, StoredParticipants, TranscriptRow
+    from ipl_coder.store import SpeakerRow, StoredParticipants, TranscriptInfo, TranscriptRow
 
 KEY_COLUMNS = ("transcript", "file", "id")
 SPEAKER_COLUMN = "speaker"
@@ -180,7 +180,7 @@ class PeopleIndex:
 
 
 
-def build_people_index(transcripts: Sequence[TranscriptRow], speakers: Sequence[SpeakerRow],
+def build_people_index(transcripts: Sequence[TranscriptInfo | TranscriptRow], speakers: Sequence[SpeakerRow],
                        table: ParticipantTable | None) -> PeopleIndex:  # fmt: skip
     participant_speakers: dict[str, list[str]] = {}
     for row in speakers:

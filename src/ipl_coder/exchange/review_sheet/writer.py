@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from ipl_coder.errors import InputError, ProjectError
+from ipl_coder.errors import InputError, IplCoderError, ProjectError
 from ipl_coder.files import FORMULA_STARTS, atomic_file, atomic_path, spreadsheet_safe, spreadsheet_text
 from ipl_coder.review.session import (
     ReviewScope,
@@ -27,8 +27,9 @@ from ipl_coder.review.session import (
 from ipl_coder.store import WITHDRAWN, CoderView, ProjectStore, SegmentRow
 
 if TYPE_CHECKING:
-    from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.cell import Cell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 SHEET_COLUMNS = (
     "segment_id", "transcript", "speaker", "code", "label", "text", "decision", "new_code", "note", "coder",
@@ -57,7 +58,7 @@ class SheetExportResult:
 
 
 def export_review_sheet(project_dir: Path, out: Path, coder: str, scope: ReviewScope) -> SheetExportResult:
-    """Write the coder's review sheet as .xlsx or .csv (by ``out``'s suffix)."""
+    """Write the coder's review sheet as .xlsx or .csv (by ``out``'s suffix), row by row as the store gives them."""
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise InputError(f"{out}: the review sheet must be .xlsx or .csv")
@@ -72,27 +73,46 @@ def export_review_sheet(project_dir: Path, out: Path, coder: str, scope: ReviewS
                 raise InputError(f"no code '{code_id}' in the project's codebook{did_you_mean(code_id, [c for c, _, _ in codes])}")
         if scope.transcript is not None and store.transcript(scope.transcript) is None:
             raise InputError(f"no transcript '{scope.transcript}' in the project")
-        rows = _rows(store, coder, scope, {code_id: label for code_id, label, _ in codes}, with_sub_codes(scope.code_ids, codebook))
-    if suffix == ".csv":
-        _write_csv(out, coder, rows)
-    else:
-        _write_xlsx(out, coder, rows, codes)
-    return SheetExportResult(out, coder, len(rows), sum(1 for row in rows if row.view and row.view.decision))
+        rows = _Counted(_rows(store, coder, scope, {code_id: label for code_id, label, _ in codes},
+                              with_sub_codes(scope.code_ids, codebook)))  # fmt: skip
+        if suffix == ".csv":
+            _write_csv(out, coder, rows)
+        else:
+            _write_xlsx(out, coder, rows, codes)
+    return SheetExportResult(out, coder, rows.rows, rows.decided)
 
 
-def _rows(store: ProjectStore, coder: str, scope: ReviewScope, labels: dict[str, str], wanted: set[str]) -> list[SheetRow]:
-    """The coder's rows: every segment but codes taken back and other coders' own codes (hidden for a blind review)."""
-    views = store.coder_views(coder)
-    rows = []
-    for segment in store.segments(None, transcript=scope.transcript):
-        if segment.status == WITHDRAWN or (segment.origin == "human" and segment.segment_id not in views):
-            continue
-        view = views.get(segment.segment_id)
-        status = view.status if view else "pending"
-        if (wanted and segment.code_id not in wanted) or (scope.statuses and status not in scope.statuses):
-            continue
-        rows.append(SheetRow(segment, labels.get(segment.code_id, segment.code_id), view))
-    return rows
+class _Counted:
+    """The sheet's rows as they stream past, counted on the way: no list of every segment is kept."""
+
+    def __init__(self, rows: Iterable[SheetRow]) -> None:
+        self._rows = rows
+        self.rows = 0
+        self.decided = 0  # rows already carrying this coder's decision
+
+    def __iter__(self) -> Iterator[SheetRow]:
+        for row in self._rows:
+            self.rows += 1
+            self.decided += bool(row.view and row.view.decision)
+            yield row
+
+
+def _rows(store: ProjectStore, coder: str, scope: ReviewScope, labels: dict[str, str], wanted: set[str]) -> Iterator[SheetRow]:
+    """The coder's rows: every segment but codes taken back and other coders' own codes (hidden for a blind review).
+
+    One transcript at a time, the coder's decisions on it with it.
+    """
+    names = [scope.transcript] if scope.transcript is not None else list(store.transcript_languages())
+    for name in names:
+        views = store.coder_views(coder, transcript=name)
+        for segment in store.segments(None, transcript=name):
+            if segment.status == WITHDRAWN or (segment.origin == "human" and segment.segment_id not in views):
+                continue
+            view = views.get(segment.segment_id)
+            status = view.status if view else "pending"
+            if (wanted and segment.code_id not in wanted) or (scope.statuses and status not in scope.statuses):
+                continue
+            yield SheetRow(segment, labels.get(segment.code_id, segment.code_id), view)
 
 
 def _values(row: SheetRow, coder: str) -> list[str | int]:
@@ -111,7 +131,7 @@ def _values(row: SheetRow, coder: str) -> list[str | int]:
     return [values[column] for column in SHEET_COLUMNS]
 
 
-def _write_csv(out: Path, coder: str, rows: Sequence[SheetRow]) -> None:
+def _write_csv(out: Path, coder: str, rows: Iterable[SheetRow]) -> None:
     with atomic_file(out, encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(SHEET_COLUMNS)
@@ -119,59 +139,18 @@ def _write_csv(out: Path, coder: str, rows: Sequence[SheetRow]) -> None:
             writer.writerow(spreadsheet_safe(value) for value in _values(row, coder))
 
 
-def _write_xlsx(out: Path, coder: str, rows: Sequence[SheetRow], codes: Sequence[tuple[str, str, str]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    workbook = Workbook()
-    sheet = cast(Worksheet, workbook.active)  # a new workbook starts with one worksheet
-    sheet.title = "review"
-    sheet.append(SHEET_COLUMNS)
-    for number, row in enumerate(rows, start=2):
-        _append_text(sheet, number, _values(row, coder))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(SHEET_COLUMNS))}{len(rows) + 1}"
-    last_row = len(rows) + 1 + SPARE_ROWS
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for index, column in enumerate(SHEET_COLUMNS, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = WIDTHS.get(column, 12)
-        if column in ("text", "note"):
-            for (cell,) in sheet.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=index, max_col=index):
-                cell.alignment = wrap
-    code_sheet = workbook.create_sheet("codes")
-    code_sheet.append(("code", "label", "definition"))
-    for number, code in enumerate(codes, start=2):
-        _append_text(code_sheet, number, code)
-    code_sheet.column_dimensions["A"].width, code_sheet.column_dimensions["B"].width = 26, 30
-    code_sheet.column_dimensions["C"].width = 100
-    decision_column, new_code_column, code_column = (
-        get_column_letter(SHEET_COLUMNS.index(name) + 1) for name in ("decision", "new_code", "code")
-    )
-    decisions = DataValidation(type="list", formula1=f'"{",".join(SHEET_DECISIONS)}"', allow_blank=True,
-                               showErrorMessage=True, errorTitle="decision", error="Choose accept, reject or recode.")  # fmt: skip
-    new_codes = DataValidation(type="list", formula1=f"codes!$A$2:$A${len(codes) + 1}", allow_blank=True)
-    sheet.add_data_validation(decisions)
-    sheet.add_data_validation(new_codes)
-    decisions.add(f"{decision_column}2:{decision_column}{last_row}")
-    new_codes.add(f"{new_code_column}2:{new_code_column}{last_row}")
-    new_codes.add(f"{code_column}{len(rows) + 2}:{code_column}{last_row}")  # the code of a row someone adds
+def _write_xlsx(out: Path, coder: str, rows: Iterable[SheetRow], codes: Sequence[tuple[str, str, str]]) -> None:
     with atomic_path(out) as temporary:
-        failure = _save_quietly(workbook, temporary)
+        failure = _write_quietly(temporary, coder, rows, codes)
         if failure:  # raised inside, so the half-written file does not take the sheet's place
             raise ProjectError(f"{out}: cannot write it ({failure}); free some disk space and run again")
 
 
-def _save_quietly(workbook: Workbook, path: Path) -> str | None:
-    """Save ``workbook``; on a failure (a full disk), say why, without the tracebacks openpyxl leaves behind.
+def _write_quietly(path: Path, coder: str, rows: Iterable[SheetRow], codes: Sequence[tuple[str, str, str]]) -> str | None:
+    """Write the workbook; on a failure (a full disk), say why, without the tracebacks openpyxl leaves behind.
 
     openpyxl writes each worksheet through a generator into a temporary file of
-    its own; when saving fails, those generators are dropped half-way and, as
+    its own; when writing fails, those generators are dropped half-way and, as
     they close, print "Exception ignored" tracebacks after the error message.
     They are closed here, with that printing switched off.
     """
@@ -180,7 +159,9 @@ def _save_quietly(workbook: Workbook, path: Path) -> str | None:
     hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
     try:
         try:
-            workbook.save(path)
+            _write_workbook(path, coder, rows, codes)  # the workbook lives only in that call, so it is dropped with it
+        except IplCoderError:
+            raise  # the store's, not the file's
         except Exception as error:  # OSError for the file, lxml's SerialisationError (IO_ENOSPC) for openpyxl's own
             failure = str(getattr(error, "strerror", None) or error or type(error).__name__).splitlines()[0]
         else:
@@ -191,13 +172,65 @@ def _save_quietly(workbook: Workbook, path: Path) -> str | None:
         sys.unraisablehook = hook
 
 
-def _append_text(sheet: Worksheet, row: int, values: Sequence[str | int]) -> None:
-    """Write a row whose text cells are text: shown exactly as written, and never run, even "=…" or "- Det var …"."""
-    for column, value in enumerate(values, start=1):
-        if not isinstance(value, str):
-            sheet.cell(row, column, value)
-            continue
-        cell = sheet.cell(row, column, spreadsheet_text(value))
+def _write_workbook(path: Path, coder: str, rows: Iterable[SheetRow], codes: Sequence[tuple[str, str, str]]) -> None:
+    """The workbook in openpyxl's write-only mode: each row goes to disk as it is appended.
+
+    So what precedes the rows in the file (column widths, the frozen header) is set before the first,
+    and what needs their number (the filter, the drop-downs) after the last.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("review")
+    code_sheet = workbook.create_sheet("codes")
+    for index, column in enumerate(SHEET_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(column, 12)
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, column, font=Font(bold=True)) for column in SHEET_COLUMNS])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    wrapped = {SHEET_COLUMNS.index("text"), SHEET_COLUMNS.index("note")}
+    count = 0
+    for row in rows:
+        sheet.append([_cell(sheet, value, alignment=wrap if index in wrapped else None)
+                      for index, value in enumerate(_values(row, coder))])  # fmt: skip
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(SHEET_COLUMNS))}{count + 1}"
+    last_row = count + 1 + SPARE_ROWS
+    code_sheet.column_dimensions["A"].width, code_sheet.column_dimensions["B"].width = 26, 30
+    code_sheet.column_dimensions["C"].width = 100
+    code_sheet.append([_cell(code_sheet, heading) for heading in ("code", "label", "definition")])
+    for code in codes:
+        code_sheet.append([_cell(code_sheet, value) for value in code])
+    decision_column, new_code_column, code_column = (
+        get_column_letter(SHEET_COLUMNS.index(name) + 1) for name in ("decision", "new_code", "code")
+    )
+    decisions = DataValidation(type="list", formula1=f'"{",".join(SHEET_DECISIONS)}"', allow_blank=True,
+                               showErrorMessage=True, errorTitle="decision", error="Choose accept, reject or recode.")  # fmt: skip
+    new_codes = DataValidation(type="list", formula1=f"codes!$A$2:$A${len(codes) + 1}", allow_blank=True)
+    sheet.data_validations.append(decisions)  # what add_data_validation does, which a write-only sheet lacks
+    sheet.data_validations.append(new_codes)
+    decisions.add(f"{decision_column}2:{decision_column}{last_row}")
+    new_codes.add(f"{new_code_column}2:{new_code_column}{last_row}")
+    new_codes.add(f"{code_column}{count + 2}:{code_column}{last_row}")  # the code of a row someone adds
+    workbook.save(path)
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: str | int, font: Font | None = None, alignment: Alignment | None = None) -> Cell:
+    """A cell whose text is text: shown exactly as written, and never run, even "=…" or "- Det var …"."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value)
+    else:
+        cell = WriteOnlyCell(sheet, spreadsheet_text(value))
         cell.data_type = "s"  # openpyxl would store "=…" as a formula
         if value.startswith(FORMULA_STARTS):
             cell.quotePrefix = True  # and Excel would make it one when the cell is edited
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
