@@ -192,3 +192,25 @@ def test_pattern_windows_find_what_the_whole_turn_gives() -> None:
             assert set(rules._pattern_hits(doc)) == whole, doc.text
             found += len(whole)
         assert found > 0
+
+
+def test_a_run_that_stops_before_detecting_leaves_no_process_and_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    with detector_process():
+        pass  # a codebook error, say, before the first transcript is read
+    assert not [child for child in multiprocessing.active_children() if child.name == "ipl-coder-language"]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_broken_codebook_is_one_line_even_with_the_detector_started(tmp_path: Path, write_file: Callable[..., Path]) -> None:
+    import subprocess
+    import sys
+
+    book = write_file("broken.yaml", "name: x\ncodes:\n  - id: a\n    terms: [b\n")
+    result = subprocess.run([sys.executable, "-m", "ipl_coder", "code", str(ROOT / "sample_transcripts"), "-c", str(book),
+                             "-p", str(tmp_path / "p")], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"{book}:4:12: YAML syntax: this '[' is never closed with ']': the file ends first",
+        f"Error: 1 problem in codebook {book}; fix it and run again",
+    ]
+    assert not (tmp_path / "p").exists()

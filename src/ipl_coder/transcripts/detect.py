@@ -99,6 +99,8 @@ class _RemoteDetector:
 
     def close(self) -> None:
         self.connection.close()  # the server reads the end of the pipe and returns
+        if not self.ready:
+            self.process.terminate()  # never asked (a run that stopped early): no need to wait for the model
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
@@ -107,17 +109,16 @@ class _RemoteDetector:
 def _serve(connection: Any, main_end: Any) -> None:
     main_end.close()  # the fork copied it: held open here, the main process closing it would never end this loop
     try:
-        _identifier()  # at once: it loads while the main process goes on
-    except PipelineError as error:
-        connection.send(str(error))
-        return
-    connection.send(None)
-    while True:
         try:
-            sample = connection.recv()
-        except (EOFError, OSError):
-            return  # the main process is done, or gone
-        connection.send(_classify(sample))
+            _identifier()  # at once: it loads while the main process goes on
+        except PipelineError as error:
+            connection.send(str(error))
+            return
+        connection.send(None)
+        while True:
+            connection.send(_classify(connection.recv()))
+    except (EOFError, OSError):
+        return  # the main process is done, or gone (a run that stopped early closes the pipe before the model loads)
 
 
 _remote: _RemoteDetector | None = None
