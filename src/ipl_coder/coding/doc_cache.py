@@ -6,8 +6,8 @@ turns it codes, see ``coders.pieces``) are kept in ``PROJECT/cache/docs/`` as
 one spaCy ``DocBin`` file per transcript, named by the hash of the transcript's
 text and of the pipeline key: everything that could change a token. A run that
 finds the file with exactly the pieces it needs, in order, runs only the
-codebook's span rulers on them; otherwise the whole pipeline runs and the file
-is (re)written. The rulers always run afresh, so a cached run finds what a
+codebook's matcher on them; otherwise the whole pipeline runs and the file
+is (re)written. The matcher always runs afresh, so a cached run finds what a
 fresh one finds.
 
 A file that cannot be read is coded afresh and replaced; one that cannot be
@@ -82,7 +82,7 @@ class PieceDocs:
         self.default = set(nlp.pipe_names) - {name for name, _ in self.rules} <= DEFAULT_COMPONENTS
 
     def docs(self, content_hash: str, texts: Sequence[str]) -> Iterator[Doc]:
-        """Every text's Doc, in order, with the codebook's matches in ``doc.spans``."""
+        """Every text's Doc, in order, with the codebook's matches in ``doc.user_data`` (see matching.py)."""
         self.reused = False
         if self.folder is None:
             return self.nlp.pipe(texts)
