@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+import pickle
 import zipfile
 from pathlib import Path
 
 from docx import Document
 
 from conftest import run_cli
+from ipl_coder.coding.coders import Segment
+from ipl_coder.coding.parallel import code_in_parallel
+from ipl_coder.errors import CodebookError, Problem, TranscriptError
 from ipl_coder.store import ProjectStore
+from ipl_coder.transcripts import Transcript
 
 CODEBOOK = "name: t\nlanguage: en\ncodes:\n  - id: team\n    label: Team\n    terms: [team]\n"
 
@@ -155,3 +160,50 @@ def test_files_a_crashed_export_left_are_removed(tmp_path: Path) -> None:
     os.utime(stale, (0, 0))  # left long ago; the other may be another command's, still writing
     assert run_cli("code", tmp_path / "in", "-c", tmp_path / "cb.yaml", "-p", project)[0] == 0
     assert not stale.exists() and fresh.exists()
+
+
+def test_files_that_fail_in_the_workers_are_skipped_and_the_rest_coded(tmp_path: Path) -> None:
+    """Workers read and code; what they cannot is sent back to the main process as a reason, not a broken pool."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _damaged_docx(folder / "broken.docx")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    for number in range(8):
+        (folder / f"good{number}.txt").write_text(f"Interviewer: And the team?\nP{number}: The team is good.\n", encoding="utf-8")
+    (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    exit_code, _, stderr = run_cli("code", folder, "-c", tmp_path / "cb.yaml", "-p", tmp_path / "p", "--jobs", "2")
+    assert exit_code == 0, stderr
+    assert f"Skipped {folder / 'broken.docx'}: not a Word .docx file that can be opened (XMLSyntaxError)" in stderr
+    assert f"Skipped {folder / 'empty.txt'}" in stderr
+    assert "unexpected error" not in stderr
+    with ProjectStore.open(tmp_path / "p") as store:
+        assert [row.name for row in store.transcripts()] == [f"good{number}" for number in range(8)]
+        assert len(list(store.segments())) == 8  # "the team" in each answer (questions are not coded)
+
+
+class _FailsOnOne:
+    """A coder that breaks on one transcript, as a spaCy component might on text no one foresaw."""
+
+    def code(self, transcript: Transcript) -> list[Segment]:
+        if transcript.name == "bad":
+            raise ValueError("a component broke")
+        return []
+
+
+def test_a_transcript_that_fails_to_code_in_a_worker_comes_back_as_its_reason(tmp_path: Path) -> None:
+    names = ["bad", *(f"good{number}" for number in range(7))]
+    transcripts = [Transcript(name, tmp_path / f"{name}.txt", "txt", "utf-8", "", ()) for name in names]
+    outcomes = list(code_in_parallel(((t.name, t) for t in transcripts), lambda t: t, _FailsOnOne(), 2, len(names)))
+    assert [name for name, _, _ in outcomes] == names
+    failed = outcomes[0][1]
+    assert isinstance(failed, TranscriptError) and failed.path == tmp_path / "bad.txt"
+    assert "could not be coded (ValueError: a component broke)" in failed.reason
+    assert all(isinstance(transcript, Transcript) for _, transcript, _ in outcomes[1:])
+
+
+def test_errors_survive_the_trip_from_a_worker() -> None:
+    error = TranscriptError(Path("a.txt"), "why")
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.path, back.reason, str(back)) == (error.path, error.reason, str(error))
+    problem = CodebookError([Problem(Path("cb.yaml"), 3, 4, "what")])
+    assert str(pickle.loads(pickle.dumps(problem))) == str(problem)

@@ -43,6 +43,9 @@ class CodebookError(IplCoderError):
         # The summary goes last, where the eye lands after the list.
         super().__init__("\n".join([*(str(problem) for problem in problems), summary]))
 
+    def __reduce__(self) -> tuple[type[CodebookError], tuple[list[Problem]]]:
+        return CodebookError, (self.problems,)
+
 
 class TranscriptError(IplCoderError):
     """A transcript cannot be read or parsed."""
@@ -51,6 +54,9 @@ class TranscriptError(IplCoderError):
         self.path = path
         self.reason = message
         super().__init__(f"{path}: {message}")
+
+    def __reduce__(self) -> tuple[type[TranscriptError], tuple[Path, str]]:
+        return TranscriptError, (self.path, self.reason)  # a coding worker sends it back pickled
 
 
 class InputError(IplCoderError):

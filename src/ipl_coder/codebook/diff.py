@@ -108,12 +108,16 @@ def _code_all(store: ProjectStore, codebook: Codebook, unit: str, model: str | N
                 yield transcript.name, transcript
 
     coders = LanguageCoders(codebook, unit, model)
-    for done, (name, transcript, segments) in enumerate(code_in_parallel(checked(), coders, jobs, count), start=1):
+    for done, (name, transcript, segments) in enumerate(code_in_parallel(checked(), _as_it_is, coders, jobs, count), start=1):
         if progress:
             progress(step * count + done, 2 * count, name)
         yield name, transcript.reason if isinstance(transcript, TranscriptError) else segments
     del coders
     gc.collect()  # spaCy's pipelines hold cycles: let this codebook's go before the next builds its own
+
+
+def _as_it_is(transcript: Transcript | TranscriptError) -> Transcript | TranscriptError:
+    return transcript  # read from the store already
 
 
 class _Changes:

@@ -1,9 +1,10 @@
 """Code transcripts on every core, still one transcript at a time per worker.
 
 Workers are forked after the pipeline is built, so they share it instead of
-loading spaCy again, and each sends back only its transcript's segments: a few
-kilobytes, where sending spaCy Docs back (spaCy's own ``n_process``) made
-coding four times slower. At most two transcripts per worker are in flight,
+loading spaCy again. Each reads its transcript and sends back the transcript
+and its segments, where sending spaCy Docs back (spaCy's own ``n_process``)
+made coding four times slower; reading there leaves the main process only the
+store to keep. At most two transcripts per worker are in flight,
 so memory stays flat however large the corpus.
 """
 
@@ -14,15 +15,16 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ipl_coder.coding.coders import Segment
 from ipl_coder.errors import TranscriptError
 from ipl_coder.transcripts import Transcript
 
 Key = TypeVar("Key")
+Work = TypeVar("Work")
 
 
 class Coder(Protocol):
@@ -33,11 +35,18 @@ MIN_TRANSCRIPTS_PER_WORKER = 4  # below this, starting workers costs more than i
 PARENT_CHECK_SECONDS = 0.5
 
 _worker_coder: Coder | None = None  # set before the fork; each worker inherits it
+_worker_prepare: Callable[[Any], Transcript | TranscriptError] | None = None  # likewise
 
 
-def _code_in_worker(transcript: Transcript) -> list[Segment] | TranscriptError:
-    assert _worker_coder is not None
-    return code_one(_worker_coder, transcript)
+def _code_in_worker(work: object) -> tuple[Transcript | TranscriptError, list[Segment] | TranscriptError]:
+    assert _worker_coder is not None and _worker_prepare is not None
+    return prepare_and_code(_worker_prepare, _worker_coder, work)
+
+
+def prepare_and_code(prepare: Callable[[Work], Transcript | TranscriptError], coder: Coder,
+                     work: Work) -> tuple[Transcript | TranscriptError, list[Segment] | TranscriptError]:  # fmt: skip
+    transcript = prepare(work)
+    return transcript, (code_one(coder, transcript) if isinstance(transcript, Transcript) else [])
 
 
 def code_one(coder: Coder, transcript: Transcript) -> list[Segment] | TranscriptError:
@@ -68,41 +77,38 @@ def worker_count(jobs: int, transcripts: int) -> int:
     return max(1, min(wanted, transcripts // MIN_TRANSCRIPTS_PER_WORKER))
 
 
-def code_in_parallel(
-    items: Iterable[tuple[Key, Transcript | TranscriptError]], coder: Coder, jobs: int, total: int
-) -> Iterator[tuple[Key, Transcript | TranscriptError, list[Segment]]]:
-    """Code each transcript, in input order; a TranscriptError passes through with no segments.
-
-    A transcript that fails to code comes back as a TranscriptError in its place.
-    """
-    workers = worker_count(jobs, total)
-    if workers == 1:
-        for key, transcript in items:
-            yield _outcome(key, transcript, code_one(coder, transcript) if isinstance(transcript, Transcript) else [])
-        return
-    global _worker_coder
-    _worker_coder = coder
-    pending: deque[tuple[Key, Transcript | TranscriptError, Future[list[Segment] | TranscriptError] | None]] = deque()
-    context = multiprocessing.get_context("fork")
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_with_parent, initargs=(os.getpid(),)) as pool:
-            for key, transcript in items:
-                future = pool.submit(_code_in_worker, transcript) if isinstance(transcript, Transcript) else None
-                pending.append((key, transcript, future))
-                if len(pending) >= 2 * workers:
-                    yield _finished(pending.popleft())
-            while pending:
-                yield _finished(pending.popleft())
-    finally:
-        _worker_coder = None  # the workers are gone: let the coder go, so another (codebook diff's second) need not sit beside it
-
-
 Outcome = tuple[Key, Transcript | TranscriptError, list[Segment]]
 
 
-def _finished(item: tuple[Key, Transcript | TranscriptError, Future[list[Segment] | TranscriptError] | None]) -> Outcome[Key]:
-    key, transcript, future = item
-    return _outcome(key, transcript, future.result() if future is not None else [])
+def code_in_parallel(items: Iterable[tuple[Key, Work]], prepare: Callable[[Work], Transcript | TranscriptError],
+                     coder: Coder, jobs: int, total: int) -> Iterator[Outcome[Key]]:  # fmt: skip
+    """Prepare (read, say) and code each item's transcript, in input order, in the workers.
+
+    Reading in the workers too leaves the main process free to store what they send back.
+    A transcript that cannot be read or coded comes back as a TranscriptError, with no segments.
+    """
+    workers = worker_count(jobs, total)
+    if workers == 1:
+        for key, work in items:
+            yield _outcome(key, *prepare_and_code(prepare, coder, work))
+        return
+    global _worker_coder, _worker_prepare
+    _worker_coder, _worker_prepare = coder, prepare
+    pending: deque[tuple[Key, Future[tuple[Transcript | TranscriptError, list[Segment] | TranscriptError]]]] = deque()
+    context = multiprocessing.get_context("fork")
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_with_parent, initargs=(os.getpid(),)) as pool:
+            for key, work in items:
+                pending.append((key, pool.submit(_code_in_worker, work)))
+                if len(pending) >= 2 * workers:
+                    key, future = pending.popleft()
+                    yield _outcome(key, *future.result())
+            while pending:
+                key, future = pending.popleft()
+                yield _outcome(key, *future.result())
+    finally:
+        # The workers are gone: let the coder go, so another (codebook diff's second) need not sit beside it.
+        _worker_coder = _worker_prepare = None
 
 
 def _outcome(key: Key, transcript: Transcript | TranscriptError, coded: list[Segment] | TranscriptError) -> Outcome[Key]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -205,9 +206,10 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
         coded: list[CodedTranscript] = []
         skipped: list[SkippedFile] = []
         cache_started, reused = run_started(project_dir) if options.cache else None, 0
-        read = (_read(transcript_file, options.interviewer_labels, codebook, register) for transcript_file in files)
         coder = _WithMore(coders, options.learned) if options.learned else coders
-        for done, (transcript_file, transcript, segments) in enumerate(code_in_parallel(read, coder, options.jobs, len(files))):
+        read = partial(_read, interviewer_labels=options.interviewer_labels, codebook=codebook, register=register)
+        coded_files = code_in_parallel(((item, item) for item in files), read, coder, options.jobs, len(files))
+        for done, (transcript_file, transcript, segments) in enumerate(coded_files):
             if progress:
                 progress(done, len(files), transcript_file.name)
             try:
@@ -245,13 +247,13 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
 
 
 def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], codebook: Codebook,
-          register: ParticipantTable | None) -> tuple[TranscriptFile, Transcript | TranscriptError]:  # fmt: skip
+          register: ParticipantTable | None) -> Transcript | TranscriptError:  # fmt: skip
     try:
         speakers = [entry.speaker for entry in register.for_transcript(transcript_file.name) if entry.speaker] if register else []
         transcript = read_transcript(transcript_file, interviewer_labels, speakers)
-        return transcript_file, with_language(transcript, codebook, register)
+        return with_language(transcript, codebook, register)
     except TranscriptError as error:
-        return transcript_file, error
+        return error
 
 
 def _carried_notes(carried: int) -> list[str]:
@@ -293,7 +295,9 @@ def with_language(transcript: Transcript, codebook: Codebook, register: Particip
     if choice.code is None and choice.written is None:
         language = codebook.language
     elif choice.code is None:
-        raise TranscriptError(transcript.source_path, f"language '{choice.written}' (from {choice.source}) is not a language such as en or nb")
+        raise TranscriptError(
+            transcript.source_path, f"language '{choice.written}' (from {choice.source}) is not a language such as en or nb"
+        )
     else:
         language = choice.code
     if language not in codebook.languages:

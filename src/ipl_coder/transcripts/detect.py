@@ -8,7 +8,7 @@ used: a short file, or one that mixes languages, stays undecided.
 The model takes about 80 MB once loaded. ``detector_process`` moves it into a
 small process of its own, forked before spaCy is imported, so `ipl-coder code`
 loads it while spaCy and the codebook load, and neither the main process nor
-the coding workers (forked from it) carry it.
+the coding workers (forked from it, and asking it as they read) carry it.
 """
 
 from __future__ import annotations
@@ -71,35 +71,36 @@ def _classify(sample: str) -> tuple[str, float]:
 
 
 class _RemoteDetector:
-    """A process holding the model, answering one sample at a time over a pipe."""
+    """A process holding the model, answering one sample at a time over a pipe.
+
+    The coding workers, forked from the main process, read transcripts and ask
+    it too: the lock keeps each question and its answer together on the one pipe.
+    """
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, theirs = context.Pipe()
+        self.lock = context.Lock()
+        self.asked = context.Value("b", 0, lock=False)  # shared with the workers: has anyone asked yet?
         self.process = context.Process(target=_serve, args=(theirs, self.connection), name="ipl-coder-language", daemon=True)
         self.process.start()
         theirs.close()
-        self.ready = False  # the server says so (or why not) once the model is loaded
 
     def classify(self, sample: str) -> tuple[str, float]:
-        try:
-            if not self.ready:
-                self._answer()
-                self.ready = True
-            self.connection.send(sample)
-            return self._answer()
-        except (EOFError, OSError):
-            raise PipelineError("the language detection process stopped unexpectedly; run again") from None
-
-    def _answer(self) -> Any:
-        answer = self.connection.recv()
+        with self.lock:
+            self.asked.value = 1
+            try:
+                self.connection.send(sample)
+                answer = self.connection.recv()
+            except (EOFError, OSError):
+                raise PipelineError("the language detection process stopped unexpectedly; run again") from None
         if isinstance(answer, str):
-            raise PipelineError(answer)
+            raise PipelineError(answer)  # the model could not load
         return answer
 
     def close(self) -> None:
         self.connection.close()  # the server reads the end of the pipe and returns
-        if not self.ready:
+        if not self.asked.value:
             self.process.terminate()  # never asked (a run that stopped early): no need to wait for the model
         self.process.join(timeout=5)
         if self.process.is_alive():
@@ -111,12 +112,12 @@ def _serve(connection: Any, main_end: Any) -> None:
     try:
         try:
             _identifier()  # at once: it loads while the main process goes on
+            problem = None
         except PipelineError as error:
-            connection.send(str(error))
-            return
-        connection.send(None)
+            problem = str(error)
         while True:
-            connection.send(_classify(connection.recv()))
+            sample = connection.recv()
+            connection.send(problem if problem is not None else _classify(sample))
     except (EOFError, OSError):
         return  # the main process is done, or gone (a run that stopped early closes the pipe before the model loads)
 
