@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import IO
 
-from ipl_coder.files import spreadsheet_safe
+from ipl_coder.files import spreadsheet_row, spreadsheet_safe
 from ipl_coder.store import SegmentNote, SegmentRow
 from ipl_coder.transcripts.participants import PeopleIndex, attribute_columns
 
@@ -98,19 +98,15 @@ class SegmentsCsvWriter:
 
     def write(self, segment: SegmentRow) -> None:
         record = self.records.record(segment)
-        cells = [*(_as_text(column, record[column]) for column in SEGMENT_COLUMNS), *self.records.attributes(segment).values()]
-        self.writer.writerow(spreadsheet_safe(cell) for cell in cells)
+        cells = [*record.values(), *self.records.attributes(segment).values()]  # the record's keys are SEGMENT_COLUMNS, in order
+        # As text: lists joined with "; ", yes/no, each coder's note named; None is written empty.
+        cells[_MATCHED], cells[_RULES] = "; ".join(record["matched"]), "; ".join(record["rules"])  # type: ignore[arg-type]
+        cells[_SUGGESTED] = "yes" if record["suggested"] else "no"
+        cells[_NOTE] = NOTE_SEPARATOR.join(f"{coder}: {note}" for coder, note in record["note"].items())  # type: ignore[attr-defined]
+        self.writer.writerow(spreadsheet_row(cells))
 
 
-def _as_text(column: str, value: object) -> object:
-    """A JSON value as its CSV cell: lists joined with "; ", yes/no, each coder's note named, no value as empty."""
-    if column == "note" and isinstance(value, dict):
-        return NOTE_SEPARATOR.join(f"{coder}: {note}" for coder, note in value.items())
-    if isinstance(value, list):
-        return "; ".join(value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else value
+_MATCHED, _RULES, _SUGGESTED, _NOTE = map(SEGMENT_COLUMNS.index, ("matched", "rules", "suggested", "note"))
 
 
 class SegmentsJsonlWriter:
