@@ -54,7 +54,7 @@ def spreadsheet_safe(value: object) -> object:
 
 def spreadsheet_row(cells: Iterable[object]) -> list[object]:
     """:func:`spreadsheet_safe` on every cell; the test inlined, as a big export calls it half a million times."""
-    return [spreadsheet_safe(cell) if cell.__class__ is str and cell[:1] in _MAY_NEED_GUARD else cell  # type: ignore[index]
+    return [spreadsheet_safe(cell) if cell.__class__ is str and cell[:1] in _MAY_NEED_GUARD else cell
             for cell in cells]  # fmt: skip
 
 
