@@ -93,8 +93,9 @@ def test_control_characters_and_runaway_nesting_in_a_codebook_are_located(write_
         assert "lists or mappings nested hundreds of levels deep, about here: a codebook needs only a few levels" in stderr
 
 
-def test_runaway_nesting_in_a_transcripts_front_matter_is_one_line(write_file: Callable[..., Path]) -> None:
-    transcript = write_file("t.txt", "---\nrole: " + "[" * 1000 + "]" * 1000 + "\n---\nI: Hi?\nP1: Hello.\n")
+@pytest.mark.parametrize("depth", [1000, 100_000])  # deep enough to crash libyaml's parser (ruamel.yaml.clib), not raise
+def test_runaway_nesting_in_a_transcripts_front_matter_is_one_line(write_file: Callable[..., Path], depth: int) -> None:
+    transcript = write_file("t.txt", "---\nrole: " + "[" * depth + "]" * depth + "\n---\nI: Hi?\nP1: Hello.\n")
     exit_code, _, stderr = run_cli("transcripts", "show", transcript)
     assert exit_code == 1 and stderr.strip().splitlines() == [
         f"Error: {transcript}: the YAML front matter nests lists or mappings hundreds of levels deep; it needs 'name: value' lines"

@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
@@ -29,6 +28,7 @@ from ipl_coder.codebook.model import (
 )
 from ipl_coder.codebook.patterns import pattern_problem
 from ipl_coder.codebook.yaml_errors import Where, deepest_line, not_characters, position, yaml_problem
+from ipl_coder.codebook.yaml_read import load_yaml
 from ipl_coder.errors import CodebookError, Problem, locate_byte
 from ipl_coder.transcripts.languages import language_code
 
@@ -83,17 +83,16 @@ def load_codebook(path: Path, saved_in: Path | None = None) -> Codebook:
 
 @lru_cache(maxsize=8)
 def _parsed(text: str, path: Path) -> Codebook:
-    """Parsing a big codebook takes about a second (ruamel's round-trip parser is pure Python, and keeps every
-    line and column); a process that loads the same text twice (a test run, a codebook diff) parses it once.
+    """Parsing a big codebook takes a tenth of a second or more (a second without ruamel.yaml.clib: see
+    yaml_read.py); a process that loads the same text twice (a test run, a codebook diff) parses it once.
     A codebook is immutable and a problem is raised, never cached, so this is safe."""
     return parse_codebook_text(text, path)
 
 
 def parse_codebook_text(text: str, path: Path) -> Codebook:
-    yaml = YAML(typ="rt")
     parser = _CodebookParser(path)
     try:
-        root = yaml.load(text)
+        root = load_yaml(text)
         parser.problems += [Problem(path, line + 1, column + 1, message) for (line, column), message in not_characters(root)]
         codebook = parser.parse(root, text)
     except YAMLError as error:

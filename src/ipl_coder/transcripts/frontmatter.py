@@ -41,7 +41,8 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
     from ruamel.yaml.error import YAMLError
 
     try:
-        data = YAML(typ="safe").load(match.group("yaml") or "") or {}
+        # pure: libyaml (ruamel.yaml.clib, when installed) would crash the process on runaway nesting, not raise.
+        data = YAML(typ="safe", pure=True).load(match.group("yaml") or "") or {}
     except YAMLError as error:
         # The context mark points at what was left open (a "[" say); the problem mark often at the end.
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
