@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ipl_coder.coding.coders import Segment
 from ipl_coder.coding.project import code_transcripts
 from ipl_coder.errors import ProjectError
 from ipl_coder.store import COUNTED_STATUSES, ProjectStore
 from ipl_coder.store.migrations import MIGRATIONS, migrate, schema_version
+from ipl_coder.transcripts import Transcript
+from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
 
 CODEBOOK = """
 codes:
@@ -188,3 +191,45 @@ def test_reads_for_one_transcript_are_the_whole_projects_sliced(write_file: Call
         assert [(info.name, info.language, info.attributes) for info in infos] == [
             (row.name, row.language, row.attributes) for row in store.transcripts()
         ]
+
+
+def _batch_project(write_file: Callable[..., Path], tmp_path: Path) -> tuple[Path, list[Transcript]]:
+    """A coded project, and three more transcripts to save into it by hand."""
+    project = tmp_path / "project"
+    code_transcripts([write_file("in/t0.txt", TRANSCRIPT)], write_file("cb.yaml", CODEBOOK), project)
+    texts = [TRANSCRIPT.replace("kind", word) for word in ("good", "fine", "new")]
+    return project, [read_transcript(TranscriptFile(write_file(f"more/t{n}.txt", text), f"t{n}")) for n, text in enumerate(texts, 1)]
+
+
+def _segment(transcript: Transcript, end_char: int) -> Segment:
+    return Segment(f"{transcript.name}-team", transcript.name, "team", 31, end_char, "P1", 2, "sentence", (), (), "The team")
+
+
+def test_in_a_batch_a_transcript_the_store_refuses_leaves_the_others_saved(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    project, (first, broken, last) = _batch_project(write_file, tmp_path)
+    with ProjectStore.open(project) as store:
+        run = store.latest_run()
+        assert run is not None
+        with store.commits_every(60):
+            store.save_coded_transcript(first, [_segment(first, 39)], run.run_id)
+            with pytest.raises(ProjectError, match="cannot save to the project store"):  # end before start: refused half-way
+                store.save_coded_transcript(broken, [_segment(broken, 31)], run.run_id)
+            store.save_coded_transcript(last, [_segment(last, 39)], run.run_id)
+    with ProjectStore.open(project) as store:
+        assert [row.name for row in store.transcripts()] == ["t0", "t1", "t3"]  # no half of t2: no row, no turns
+        assert store.connection.execute("SELECT COUNT(*) FROM turns t JOIN transcripts USING (transcript_id)"
+                                        " WHERE name = 't2'").fetchone()[0] == 0  # fmt: skip
+        assert {segment.transcript for segment in store.segments()} == {"t0", "t1", "t3"}
+
+
+def test_a_batch_interrupted_keeps_every_transcript_it_finished(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    project, (first, second, _) = _batch_project(write_file, tmp_path)
+    with ProjectStore.open(project) as store:
+        run = store.latest_run()
+        assert run is not None
+        with pytest.raises(KeyboardInterrupt), store.commits_every(60):
+            store.save_coded_transcript(first, [_segment(first, 39)], run.run_id)
+            store.save_coded_transcript(second, [_segment(second, 39)], run.run_id)
+            raise KeyboardInterrupt  # Ctrl-C before the batch's time is up
+    with ProjectStore.open(project) as store:
+        assert [row.name for row in store.transcripts()] == ["t0", "t1", "t2"]

@@ -1,8 +1,9 @@
 """Code a set of transcripts into a project: the plain function behind ``ipl-coder code``.
 
 Transcripts are read, coded and stored one at a time, so memory stays flat
-however large the corpus, and each transcript is committed on its own, so an
-interrupted run keeps what it finished.
+however large the corpus. Each transcript is saved all or nothing, and the
+store commits about once a second and when the run stops, however it stops, so
+an interrupted run keeps what it finished.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ipl_coder.transcripts.reader import (
     read_transcript,
 )
 
+COMMIT_SECONDS = 1.0  # a commit waits for the disk: one a second, not one per transcript (store/batching.py)
 Progress = Callable[[int, int, str], None]  # done, total, name of the transcript being worked on
 
 
@@ -209,24 +211,25 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
         coder = _WithMore(coders, options.learned) if options.learned else coders
         read = partial(_read, interviewer_labels=options.interviewer_labels, codebook=codebook, register=register)
         coded_files = code_in_parallel(((item, item) for item in files), read, coder, options.jobs, len(files))
-        for done, (transcript_file, transcript, segments) in enumerate(coded_files):
-            if progress:
-                progress(done, len(files), transcript_file.name)
-            try:
-                if isinstance(transcript, TranscriptError):
-                    raise transcript  # unreadable: reported like one the store refuses
-                more = segments.learned if isinstance(segments, CodedSegments) else ()
-                saved = store.save_coded_transcript(transcript, segments, run_id, more)
-            except TranscriptError as error:
-                skipped.append(SkippedFile(transcript_file.path, error.reason))
-                continue
-            reused += isinstance(segments, CodedSegments) and segments.from_cache
-            coded.append(CodedTranscript(
-                transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
-                len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
-                (*transcript.warnings, *_unplaced_warnings(saved.unplaced)),
-                (*transcript.notes, *_carried_notes(saved.carried)), saved.learned,
-            ))  # fmt: skip
+        with store.commits_every(COMMIT_SECONDS):
+            for done, (transcript_file, transcript, segments) in enumerate(coded_files):
+                if progress:
+                    progress(done, len(files), transcript_file.name)
+                try:
+                    if isinstance(transcript, TranscriptError):
+                        raise transcript  # unreadable: reported like one the store refuses
+                    more = segments.learned if isinstance(segments, CodedSegments) else ()
+                    saved = store.save_coded_transcript(transcript, segments, run_id, more)
+                except TranscriptError as error:
+                    skipped.append(SkippedFile(transcript_file.path, error.reason))
+                    continue
+                reused += isinstance(segments, CodedSegments) and segments.from_cache
+                coded.append(CodedTranscript(
+                    transcript.name, transcript.format, transcript.encoding, transcript.language or codebook.language,
+                    len(transcript.turns), sum(transcript.turn_word_counts), saved.suggested, saved.kept_decided,
+                    (*transcript.warnings, *_unplaced_warnings(saved.unplaced)),
+                    (*transcript.notes, *_carried_notes(saved.carried)), saved.learned,
+                ))  # fmt: skip
         if progress:
             progress(len(files), len(files), "")
         store.finish_run(run_id, coded=len(coded), skipped=len(skipped),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from ipl_coder.errors import ProjectError, TranscriptError
 from ipl_coder.files import leave_private
+from ipl_coder.store.batching import BatchedCommits
 from ipl_coder.store.carry import CarryQueries
 from ipl_coder.store.decisions import DecisionQueries
 from ipl_coder.store.inputs import (
@@ -44,7 +45,7 @@ from ipl_coder.store.rows import (
     TranscriptRow,
     TurnRow,
 )  # fmt: skip
-from ipl_coder.store.sql import DECIDED, json_dict, json_list, now
+from ipl_coder.store.sql import DECIDED, json_dict, json_list, now, write_error
 
 STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
@@ -65,24 +66,13 @@ class _Connection(sqlite3.Connection):
         try:
             super().__exit__(kind, value, trace)  # commits, or rolls back on an error
         except sqlite3.Error as error:  # the commit itself failed
-            raise _write_error(self.store_path, error) from error
+            raise write_error(self.store_path, error) from error
         if isinstance(value, sqlite3.Error):
-            raise _write_error(self.store_path, value) from value
+            raise write_error(self.store_path, value) from value
         return False
 
 
-def _write_error(path: Path, error: sqlite3.Error) -> ProjectError:
-    name = getattr(error, "sqlite_errorname", "")
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        advice = "another program is using the project (another ipl-coder?); let it finish and run again"
-    elif name.startswith("SQLITE_READONLY"):
-        advice = "the project store cannot be written to; check the folder's permissions"
-    else:
-        advice = "free some disk space (or check the disk) and run again"
-    return ProjectError(f"{path}: cannot save to the project store ({error}), so this change was not saved; {advice}")
-
-
-class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, LearnedQueries):
+class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, LearnedQueries, BatchedCommits):
     """One project's SQLite file; rows come back as frozen dataclasses, never tuples."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path, lock: ProjectLock | None = None) -> None:
@@ -118,7 +108,7 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, Le
             if taken:
                 taken.release()
             if getattr(error, "sqlite_errorname", "").startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_READONLY")):
-                raise _write_error(path, error) from None  # the disk or another program, not the store, is the trouble
+                raise write_error(path, error) from None  # the disk or another program, not the store, is the trouble
             raise ProjectError(f"{path}: not a usable ipl-coder project store ({error})") from None
         if new:
             leave_private(path)
@@ -191,7 +181,7 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, Le
         """
         rule_ids = {segment.segment_id for segment in segments}
         model_segments = [segment for segment in model_segments if segment.segment_id not in rule_ids]
-        with self.connection:
+        with self._transcript_transaction():
             transcript_id, changed = self._upsert_transcript(transcript)
             self.connection.execute(f"DELETE FROM segments WHERE transcript_id = ? AND NOT {DECIDED}", (transcript_id,))
             suggested_ids = rule_ids | {segment.segment_id for segment in model_segments}
