@@ -101,6 +101,21 @@ def test_code_detects_languages_in_its_own_process_and_leaves_none_behind(tmp_pa
     assert not [child for child in multiprocessing.active_children() if child.name == "ipl-coder-language"]
 
 
+def test_workers_reading_in_parallel_each_get_their_own_transcripts_language(tmp_path: Path, write_file: Callable[..., Path]) -> None:
+    """Both workers ask the one detector process at once: each answer must reach the worker that asked."""
+    english = "I was the bridge between the team and the patients, and nobody told me what that meant. " * 4
+    norwegian = "Jeg var broen mellom teamet og pasientene, og ingen fortalte meg hva det betydde for meg. " * 4
+    for number in range(16):
+        write_file(f"in/t{number:02}.txt", f"I: Hvordan?\nP{number}: " + (norwegian if number % 2 else english))
+    exit_code, stdout, stderr = run_cli("code", tmp_path / "in", "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--json", "--jobs", "2")
+    assert exit_code == 0, stderr
+    import json
+
+    languages = {item["name"]: item["language"] for item in json.loads(stdout)["coded"]}
+    assert languages == {f"t{number:02}": "nb" if number % 2 else "en" for number in range(16)}
+    assert not [child for child in multiprocessing.active_children() if child.name == "ipl-coder-language"]
+
+
 @pytest.mark.parametrize("unit", ["sentence", "paragraph"])
 def test_a_term_shared_by_many_rules_reaches_each(code_text: Callable[..., tuple], unit: str) -> None:
     book = """
