@@ -224,3 +224,22 @@ def test_review_sheets_report_and_agreement_show_the_model_apart(tiny_project: t
     assert run_cli("report", "-p", project, "-o", project / "report.html")[0] == 0
     html = (project / "report.html").read_text(encoding="utf-8")
     assert "from the learned model" in html and "learned model: <em>model " in html
+
+
+def test_model_suggestions_stay_the_models_through_a_qdpx_round_trip(tiny_project: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    from ipl_coder.exchange.refi_qda.qdpx_import import import_qdpx
+    from ipl_coder.exchange.refi_qda.qdpx_writer import export_qdpx
+
+    project, codebook, folder = tiny_project
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    model = {s.segment_id: s for s in _model_segments(project)}
+    assert model
+    export_qdpx(project, tmp_path / "study.qdpx")
+    import_qdpx(tmp_path / "study.qdpx", tmp_path / "copy")
+    back = {s.segment_id: s for s in _model_segments(tmp_path / "copy")}
+    assert set(back) == set(model)  # not rule suggestions whose "rule" is the model: agreement and learn tell them apart
+    for segment_id, segment in back.items():
+        assert segment.rules == () and segment.matched == model[segment_id].matched
+        assert segment.score == pytest.approx(model[segment_id].score, abs=0.005)  # the file keeps two decimals
+        assert segment.reason is None and segment.why == "model"  # the file does not carry the reason

@@ -107,12 +107,15 @@ class SegmentInput(Protocol):
 
 
 class ModelSegmentInput(SegmentInput, Protocol):
-    """A suggestion of the learned model: a segment with a score and a reason (a ModelReason)."""
+    """A suggestion of the learned model: a segment with a score and a reason (a ModelReason).
+
+    One read back from a .qdpx file has no reason, and may have no score.
+    """
 
     @property
-    def score(self) -> float: ...
+    def score(self) -> float | None: ...
     @property
-    def reason(self) -> ModelReason: ...
+    def reason(self) -> ModelReason | None: ...
 
 
 class ParticipantEntryInput(Protocol):

@@ -17,7 +17,9 @@ from ipl_coder.store.rows import LearnedCode, LearnedModelRow, ModelReason, Simi
 from ipl_coder.store.sql import now
 
 
-def reason_json(reason: ModelReason) -> str:
+def reason_json(reason: ModelReason | None) -> str:
+    if reason is None:
+        return "{}"  # not known: a suggestion read back from a .qdpx file
     return json.dumps({
         "model_id": reason.model_id,
         "words": [[word, round(weight, 4)] for word, weight in reason.words],

@@ -7,6 +7,7 @@ Everything goes through the store's own write paths (``record_codebook``,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,7 +106,7 @@ def _machine_suggestions(store: ProjectStore, added: list[PlacedSource], code_of
     from ipl_coder.coding.coders import Segment
 
     for item in added:
-        segments = []
+        segments, learned = [], []
         for selection, start, end in item.selections:
             suggestion = selection.suggestion
             segment_id = _machine_segment(selection, item.transcript, code_of, start, end)
@@ -113,11 +114,39 @@ def _machine_suggestions(store: ProjectStore, added: list[PlacedSource], code_of
                 continue
             code_id = _machine_code(selection, code_of)
             speaker, turn_number = _turn_at(item.transcript, start)
+            found = LEARNED_MODEL.fullmatch(" ".join(suggestion[0]))
+            if found:  # the learned model's, not a rule's: it stays the model's, with its score (its reasons are not in the file)
+                learned.append(_ImportedModelSegment(segment_id, item.transcript.name, code_id, start, end, speaker, turn_number,
+                                                     "sentence", suggestion[1], (), item.transcript.text[start:end],
+                                                     float(found["score"]) if found["score"] else None))  # fmt: skip
+                continue
             segments.append(Segment(segment_id, item.transcript.name, code_id, start, end, speaker, turn_number, "sentence",
                                     suggestion[1], suggestion[0], item.transcript.text[start:end]))  # fmt: skip
-        if segments:
-            store.save_coded_transcript(item.transcript, segments, run_id)
-            result.suggestions += len(segments)
+        if segments or learned:
+            store.save_coded_transcript(item.transcript, segments, run_id, learned)
+            result.suggestions += len(segments) + len(learned)
+
+
+LEARNED_MODEL = re.compile(r"learned model(?: (?P<score>[01](?:\.\d+)?))?")  # how qdpx_writer names the model's "rule"
+
+
+@dataclass(frozen=True)
+class _ImportedModelSegment:
+    """A learned model's suggestion read back from a .qdpx file: its score, but not its reason."""
+
+    segment_id: str
+    transcript: str
+    code_id: str
+    start_char: int
+    end_char: int
+    speaker: str
+    turn_number: int
+    unit: str
+    matched: tuple[str, ...]
+    rules: tuple[str, ...]
+    text: str
+    score: float | None
+    reason: None = None
 
 
 def _decisions(store: ProjectStore, project: RefiProject, added: list[PlacedSource], code_of: dict[str, str], coder: str | None,

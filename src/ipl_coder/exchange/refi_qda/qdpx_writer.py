@@ -281,7 +281,7 @@ def _selection_description(segment: SegmentRow, decided: dict[str, CoderView]) -
     """Why the passage is here and what each coder decided: one line each, read back by the .qdpx import."""
     if segment.origin == "machine":
         lines = [f"ipl-coder suggestion of {segment.code_id}: rules {', '.join(segment.rules)}; words {', '.join(segment.matched)}"]
-    elif segment.origin == "model":  # read back as a rule's suggestion whose "rule" is the learned model
+    elif segment.origin == "model":  # read back as the model's suggestion, with its score (qdpx_apply.LEARNED_MODEL)
         score = f" {segment.score:.2f}" if segment.score is not None else ""
         lines = [f"ipl-coder suggestion of {segment.code_id}: rules learned model{score}; words {', '.join(segment.matched)}"]
     else:
