@@ -233,3 +233,28 @@ def test_a_batch_interrupted_keeps_every_transcript_it_finished(write_file: Call
             raise KeyboardInterrupt  # Ctrl-C before the batch's time is up
     with ProjectStore.open(project) as store:
         assert [row.name for row in store.transcripts()] == ["t0", "t1", "t2"]
+
+
+def _suggestion_table(project: Path) -> list[tuple[object, ...]]:
+    with ProjectStore.open(project) as store:
+        latest = store.latest_run()
+        rows = store.connection.execute(
+            "SELECT s.*, t.name FROM segments s JOIN transcripts t USING (transcript_id) ORDER BY segment_id").fetchall()
+        assert latest is not None and all(row["run_id"] == latest.run_id for row in rows)  # each made again by this run
+        skipped = {"transcript_id", "run_id", "created_at"}
+        return [tuple(row[key] for key in row.keys() if key not in skipped) for row in rows]
+
+
+def test_a_rerun_keeps_unchanged_suggestions_and_leaves_the_rows_a_fresh_run_would(write_file: Callable[..., Path],
+                                                                                    tmp_path: Path) -> None:  # fmt: skip
+    transcript = write_file("in/t1.txt", TRANSCRIPT + "P1: A team of hope, and the hope of a team.\n")
+    rerun, fresh = tmp_path / "rerun", tmp_path / "fresh"
+    code_transcripts([transcript], write_file("v1.yaml", CODEBOOK), rerun)
+    # Edited: 'team' loses its term and gains another, 'hope' is the same, 'kind' is new.
+    edited = write_file("v2.yaml", CODEBOOK.replace("terms: [team]", "terms: [changed, team of hope]") +
+                        "  - id: kind\n    terms: [kind]\n")  # fmt: skip
+    code_transcripts([transcript], edited, rerun)
+    code_transcripts([transcript], edited, fresh)
+    assert _suggestion_table(rerun) == _suggestion_table(fresh)
+    with ProjectStore.open(rerun) as store:
+        assert {segment.code_id for segment in store.segments()} == {"team", "hope", "kind"}
