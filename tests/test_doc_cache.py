@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import IPL_CODEBOOK, SAMPLES, run_cli
-from ipl_coder.coding.doc_cache import CACHE_FOLDER, DOCS_FOLDER, SUFFIX
+from ipl_coder.coding.doc_cache import CACHE_FOLDER, DOCS_FOLDER, SEGMENTS_SUFFIX, SUFFIX
 from ipl_coder.store import ProjectStore
 from ipl_coder.transcripts.reader import find_transcripts
 
@@ -34,8 +34,15 @@ def segments(project: Path, transcript: str | None = None) -> list[tuple[object,
                 for row in store.segments(transcript=transcript)]  # fmt: skip
 
 
-def entries(project: Path) -> list[Path]:
-    return sorted((project / CACHE_FOLDER / DOCS_FOLDER).glob(f"*{SUFFIX}"))
+def entries(project: Path, suffix: str = SUFFIX) -> list[Path]:
+    """The cache's Doc entries, or with SEGMENTS_SUFFIX its segment entries (segment_cache.py)."""
+    return sorted((project / CACHE_FOLDER / DOCS_FOLDER).glob(f"*{suffix}"))
+
+
+def forget_segments(project: Path) -> None:
+    """Only the Docs stay cached: a run must match every code on them."""
+    for entry in entries(project, SEGMENTS_SUFFIX):
+        entry.unlink()
 
 
 def test_a_second_run_reuses_every_transcript_and_codes_the_same(tmp_path: Path) -> None:
@@ -45,7 +52,8 @@ def test_a_second_run_reuses_every_transcript_and_codes_the_same(tmp_path: Path)
     csv, stored = (project / "segments.csv").read_bytes(), segments(project)
     second = code(SAMPLES, project)
     assert second["cache"]["reused"] == SAMPLE_COUNT == second["transcripts_coded"]
-    assert second["cache"]["bytes"] == sum(entry.stat().st_size for entry in entries(project)) > 0
+    cached = [*entries(project), *entries(project, SEGMENTS_SUFFIX)]
+    assert second["cache"]["bytes"] == sum(entry.stat().st_size for entry in cached) > 0 and len(cached) == 2 * SAMPLE_COUNT
     assert (project / "segments.csv").read_bytes() == csv
     assert segments(project) == stored and len(stored) > 100
 
@@ -91,6 +99,7 @@ def test_a_corrupt_cache_file_is_coded_afresh_and_replaced(tmp_path: Path) -> No
     damaged[0].write_bytes(b"not a DocBin at all")
     damaged[1].write_bytes(damaged[1].read_bytes()[:100])  # a half file, as a crash before atomic writes would leave
     damaged[2].write_bytes(b"")
+    forget_segments(project)  # else each code's segments come from their own entries, and the Docs are not read
     result = code(SAMPLES, project)
     assert result["cache"]["reused"] == SAMPLE_COUNT - 3
     assert segments(project) == stored
@@ -178,9 +187,63 @@ def test_an_entry_from_before_the_short_form_lemmas_is_not_reused(tmp_path: Path
     for token in (token for doc in docs for token in doc if token.lower_ == "n't"):
         token.lemma_ = "n't"
     old.write_bytes(DocBin(docs=docs).to_bytes())
+    forget_segments(project)  # format 1 had only Docs
     stale = code(corpus, project, codebook=codebook)
     assert stale["cache"]["reused"] == 1 and stale["segments"] == 0  # had the format stayed 1: the old lemmas, no match
     monkeypatch.undo()
     fresh = code(corpus, project, codebook=codebook)
     assert fresh["cache"]["reused"] == 0 and fresh["segments"] == 1
     assert old not in entries(project) and len(entries(project)) == 1  # the old entry is pruned
+
+
+def _edit(codebook: Path, old: str, new: str) -> None:
+    text = codebook.read_text(encoding="utf-8")
+    assert old in text
+    codebook.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_label_edit_reuses_every_codes_segments_without_reading_a_doc(tmp_path: Path) -> None:
+    edited = Path(shutil.copy(IPL_CODEBOOK, tmp_path / "edited.yaml"))
+    project = tmp_path / "project"
+    code(SAMPLES, project, codebook=edited)
+    stored = segments(project)
+    for entry in entries(project):
+        entry.unlink()  # the Docs: were any needed, they would be made and kept again
+    _edit(edited, "      What a member of the team does", "      Edited: what a member of the team does")
+    result = code(SAMPLES, project, codebook=edited)
+    assert result["cache"]["reused"] == SAMPLE_COUNT and segments(project) == stored
+    assert entries(project) == []  # no transcript was tokenised
+
+
+@pytest.mark.parametrize("old, new", [
+    ("  - id: role\n", "  - id: role\n    unit: paragraph\n"),  # a code's unit
+    ("  - id: role\n", "  - id: role\n    speakers: [everyone]\n"),  # who a code listens to
+    ("exclude_terms: [role play, role-play]", "exclude_terms: [role play, role-play, team]"),  # a veto
+    ("          within: 4\n", "          within: 9\n"),  # a near window
+    ("language: en\n", "language: en\ndefaults:\n  unit: paragraph\n"),  # every code's unit
+    ('OP: "{,4}"}', 'OP: "{,6}"}'),  # a token pattern: only its code's patterns run again
+], ids=["unit", "speakers", "exclude", "near", "defaults", "pattern"])  # fmt: skip
+def test_after_any_rule_edit_the_cached_codes_and_the_recoded_ones_make_a_fresh_runs_segments(
+        tmp_path: Path, old: str, new: str) -> None:  # fmt: skip
+    edited = Path(shutil.copy(IPL_CODEBOOK, tmp_path / "edited.yaml"))
+    warm, fresh = tmp_path / "warm", tmp_path / "fresh"
+    code(SAMPLES, warm, codebook=edited)
+    before = segments(warm)
+    _edit(edited, old, new)
+    code(SAMPLES, warm, codebook=edited)
+    code(SAMPLES, fresh, "--no-cache", codebook=edited)
+    assert segments(warm) == segments(fresh) != before
+
+
+def test_a_damaged_segments_entry_is_coded_afresh_and_replaced(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    code(SAMPLES, project)
+    stored = segments(project)
+    damaged = entries(project, SEGMENTS_SUFFIX)
+    damaged[0].write_text("not JSON", encoding="utf-8")
+    damaged[1].write_bytes(damaged[1].read_bytes()[:50])
+    text = damaged[2].read_text(encoding="utf-8")
+    damaged[2].write_text(text.replace('"start_char": ', '"start_char": "'), encoding="utf-8")  # numbers as text
+    assert code(SAMPLES, project)["cache"]["reused"] == SAMPLE_COUNT  # their Docs were cached
+    assert segments(project) == stored
+    assert all(entry.read_text(encoding="utf-8").startswith('{"codes"') for entry in entries(project, SEGMENTS_SUFFIX))

@@ -27,6 +27,7 @@ from ipl_coder.coding.doc_arrays import TokenOffsets, sentence_bounds
 from ipl_coder.coding.doc_cache import PieceDocs
 from ipl_coder.coding.matching import ALL, ANY, EXCLUDE, MATCHES, NEAR_A, NEAR_B, NONE, RULES, CodebookMatcher, TermUse
 from ipl_coder.coding.pipeline import PipelineInfo
+from ipl_coder.coding.segment_cache import SegmentCache, code_key
 from ipl_coder.store import segment_id_for
 from ipl_coder.transcripts import Transcript, Turn, paragraph_bounds
 
@@ -62,6 +63,15 @@ class Segment:
     rules: tuple[str, ...]
     text: str
     status: str = PENDING
+
+
+def _segment_from_fields(values: dict[str, Any]) -> Segment:
+    """A segment as segment_cache.py keeps it (its fields by name, lists for tuples); TypeError for anything else."""
+    segment = Segment(**{**values, "matched": tuple(values["matched"]), "rules": tuple(values["rules"])})
+    numbers, texts = (segment.start_char, segment.end_char, segment.turn_number), (segment.segment_id, segment.code_id, segment.text)
+    if not all(type(number) is int for number in numbers) or not all(isinstance(text, str) for text in texts):
+        raise TypeError("not a segment this program wrote")
+    return segment
 
 
 class UnitLayout:
@@ -164,11 +174,14 @@ class TranscriptCoder:
     ``docs`` gives the processed turns: the plain pipeline unless a cache is wanted (see doc_cache.py).
     """
 
-    def __init__(self, nlp: Language, codebook: Codebook, run_unit: str | None = None, docs: PieceDocs | None = None) -> None:
+    def __init__(self, nlp: Language, codebook: Codebook, run_unit: str | None = None, docs: PieceDocs | None = None,
+                 segment_cache: SegmentCache | None = None) -> None:  # fmt: skip
         self.nlp = nlp
         self.docs = docs or PieceDocs(nlp)
+        self.segment_cache = segment_cache
         matcher = nlp.get_pipe(RULES)
         assert isinstance(matcher, CodebookMatcher)
+        self.matcher = matcher
         self.uses = matcher.uses
         run_unit = codebook.run_unit(run_unit)
         self.codes = {code.code_id: code for code in codebook.codes if code.has_rules}
@@ -177,6 +190,7 @@ class TranscriptCoder:
         self.boolean_rules = {r.rule_id: r for c in self.codes.values() for r in c.boolean_rules}
         self.near_rules = {r.rule_id: r for c in self.codes.values() for r in c.near_rules}
         self.uses_code = {rule_id: code_id for code_id, code in self.codes.items() for rule_id in code.rule_ids}
+        self.code_keys = {code_id: code_key(code, self.units[code_id], self.speakers[code_id]) for code_id, code in self.codes.items()}
         self._applying: dict[tuple[str, str], frozenset[str]] = {}
         self._uses_for: dict[tuple[int, frozenset[str]], _KeyUses] = {}
 
@@ -197,24 +211,48 @@ class TranscriptCoder:
         return self._applying[key]
 
     def code(self, transcript: Transcript) -> CodedSegments:
-        layout = UnitLayout(transcript)
         turns = [piece for turn in transcript.turns if self.applying(turn) for piece in pieces(turn, transcript.text)]
-        evidence: list[Evidence] = []
-        boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]] = defaultdict(list)
         texts = [transcript.turn_text(turn) for turn in turns]
-        docs = self.docs.docs(transcript.content_hash, texts)
-        for doc, text, turn in zip(docs, texts, turns, strict=True):
-            offsets = TokenOffsets(doc)
-            sentence_starts = layout.add_sentences(turn, doc, text, offsets)
-            evidence += self._turn_evidence(doc, turn, _Located(text, offsets, sentence_starts, turn), layout, boolean_hits)
-        evidence += self._boolean_evidence(boolean_hits)
-        segments = CodedSegments(self._segments(transcript, evidence, layout))
-        segments.from_cache = self.docs.reused
+        entry = self.segment_cache.entry(transcript, texts) if self.segment_cache else None
+        known = self.segment_cache.load(entry, _segment_from_fields) if self.segment_cache and entry else {}
+        kept = [segment for code_id, key in self.code_keys.items() if key in known for segment in known[key]]
+        needed = frozenset(code_id for code_id, key in self.code_keys.items() if key not in known)
+        if needed:
+            fresh = self._code_afresh(transcript, turns, texts, needed)
+        else:
+            fresh = []
+            self.docs.keep(transcript.content_hash, texts)  # the next edit will want its Docs: not pruned
+        if self.segment_cache and entry and needed:
+            by_code: dict[str, list[Segment]] = defaultdict(list)
+            for segment in (*kept, *fresh):
+                by_code[segment.code_id].append(segment)
+            self.segment_cache.save(entry, {key: by_code.get(code_id, []) for code_id, key in self.code_keys.items()})
+        segments = CodedSegments(sorted((*kept, *fresh), key=lambda segment: (segment.start_char, segment.end_char, segment.code_id)))
+        segments.from_cache = not needed or self.docs.reused
         return segments
 
+    def _code_afresh(self, transcript: Transcript, turns: list[Turn], texts: list[str], needed: frozenset[str]) -> list[Segment]:
+        """The segments of the ``needed`` codes: the others' hits are left aside as the turn's speaker's codes are."""
+        layout = UnitLayout(transcript)
+        evidence: list[Evidence] = []
+        boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]] = defaultdict(list)
+        self.matcher.wanted = needed if len(needed) < len(self.codes) else None
+        try:
+            docs = self.docs.docs(transcript.content_hash, texts)
+            for doc, text, turn in zip(docs, texts, turns, strict=True):
+                offsets = TokenOffsets(doc)
+                sentence_starts = layout.add_sentences(turn, doc, text, offsets)
+                evidence += self._turn_evidence(doc, turn, _Located(text, offsets, sentence_starts, turn), layout,
+                                                boolean_hits, self.applying(turn) & needed)  # fmt: skip
+        finally:
+            self.matcher.wanted = None
+        evidence += self._boolean_evidence(boolean_hits)
+        return self._segments(transcript, evidence, layout)
+
     def _turn_evidence(self, doc: Doc, turn: Turn, located: _Located, layout: UnitLayout,
-                       boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]]) -> list[Evidence]:  # fmt: skip
-        first_tokens, applying, split = located.first_tokens, self.applying(turn), self._uses_for
+                       boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]],
+                       applying: frozenset[str]) -> list[Evidence]:  # fmt: skip
+        first_tokens, split = located.first_tokens, self._uses_for
         hits = [(split.get((key, applying)) or self._key_uses(key, applying), start, end, bisect_right(first_tokens, start) - 1)
                 for key, start, end in doc.user_data.get(MATCHES, ())]  # fmt: skip
         vetoed = {(code_id, sentence) for uses, _, _, sentence in hits for code_id in uses.excludes}
@@ -405,7 +443,9 @@ class LanguageCoders:
 
     def _keep(self, nlp: Language, info: PipelineInfo) -> None:
         docs = PieceDocs(nlp, info, self.cache)
-        self.coders[info.language] = TranscriptCoder(nlp, self.codebook.in_language(info.language), self.run_unit, docs)
+        segment_cache = SegmentCache(self.cache, docs.key) if self.cache is not None else None
+        self.coders[info.language] = TranscriptCoder(nlp, self.codebook.in_language(info.language), self.run_unit, docs,
+                                                     segment_cache)  # fmt: skip
         self.pipelines[info.language] = info
 
     def code(self, transcript: Transcript) -> CodedSegments:

@@ -46,6 +46,7 @@ CACHE_FOLDER = "cache"  # in the project folder; holds nothing else than this ca
 DOCS_FOLDER = "docs"
 CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)
 SUFFIX = ".spacy"
+SEGMENTS_SUFFIX = ".segments.json"  # each code's segments beside the Docs (segment_cache.py)
 DEFAULT_COMPONENTS = frozenset({SENTENCIZER, SENTENCE_FIX, LEMMATIZER})  # see docbin.py
 
 
@@ -86,15 +87,23 @@ class PieceDocs:
         self.reused = False
         if self.folder is None:
             return self.nlp.pipe(texts)
-        # The pieces are in the name too: other turns coded (a codebook's 'speakers', --interviewer) make another entry.
-        pieces = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
-        path = self.folder / f"{hashlib.sha256(f'{content_hash}|{self.key}|{pieces}'.encode()).hexdigest()[:32]}{SUFFIX}"
+        path = self._path(self.folder, content_hash, texts)
         cached = self._load(path, texts)
         if cached is not None:
             self.reused = True
-            _touch(path)  # marks it used by this run, for prune
+            touch_entry(path)  # marks it used by this run, for prune
             return (self._match(doc) for doc in cached)
         return self._fresh(path, texts)
+
+    def keep(self, content_hash: str, texts: Sequence[str]) -> None:
+        """Mark the entry for these texts used by this run, though its Docs were not needed (see segment_cache.py)."""
+        if self.folder is not None:
+            touch_entry(self._path(self.folder, content_hash, texts))
+
+    def _path(self, folder: Path, content_hash: str, texts: Sequence[str]) -> Path:
+        # The pieces are in the name too: other turns coded (a codebook's 'speakers', --interviewer) make another entry.
+        pieces = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
+        return folder / f"{hashlib.sha256(f'{content_hash}|{self.key}|{pieces}'.encode()).hexdigest()[:32]}{SUFFIX}"
 
     def _match(self, doc: Doc) -> Doc:
         for _name, component in self.rules:
@@ -113,7 +122,7 @@ class PieceDocs:
         for doc in self.nlp.pipe(texts, disable=[name for name, _ in self.rules]):
             entry.add(doc)
             yield self._match(doc)
-        _save(path, entry.to_bytes())
+        save_entry(path, entry.to_bytes())
 
     def _load(self, path: Path, texts: Sequence[str]) -> list[Doc] | None:
         """The entry's Docs if it holds exactly ``texts``; None for a missing, stale or unreadable file."""
@@ -138,14 +147,14 @@ def _end_char(doc: Doc) -> int:
     return last.idx + len(last.text)
 
 
-def _touch(path: Path) -> None:
+def touch_entry(path: Path) -> None:
     try:
         os.utime(path)
     except OSError:
         pass  # not ours to touch: it is only pruned a run early
 
 
-def _save(path: Path, data: bytes) -> None:
+def save_entry(path: Path, data: bytes) -> None:
     """Write the entry atomically; a cache that cannot be written only costs time, so failing is silent."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +183,7 @@ def prune(project_dir: Path, started: float | None) -> int:
     docs = cache_folder(project_dir) / DOCS_FOLDER
     remove_leftovers(docs, ["*"])  # half-written entries of a killed run: ".<name>.<random>.spacy"
     size = 0
-    for entry in docs.glob(f"*{SUFFIX}"):
+    for entry in (*docs.glob(f"*{SUFFIX}"), *docs.glob(f"*{SEGMENTS_SUFFIX}")):
         try:
             status = entry.stat()
             if started is not None and status.st_mtime < started:

@@ -61,6 +61,7 @@ class TermUse:
 
 @dataclass(frozen=True)
 class _Pattern:
+    code_id: str
     matcher: Matcher
     required: tuple[tuple[str, frozenset[int]], ...]  # per required token: an attribute and the values it accepts
     first: tuple[str, frozenset[int]] | None  # the same for the first token, when a match must start with it
@@ -79,6 +80,9 @@ class CodebookMatcher:
         self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.patterns: list[_Pattern] = []
         self.uses: dict[int, tuple[TermUse, ...]] = {}  # term key -> every use of it
+        # The codes whose token patterns to run; None: every code's. A re-run codes only the codes it has no
+        # segments of (segment_cache.py), and the Matcher is the costly part of matching.
+        self.wanted: frozenset[str] | None = None
 
     def __call__(self, doc: Doc) -> Doc:
         hits = set(self.lower_matcher(doc)) | set(self.lemma_matcher(doc))  # as_spans=False: plain triples
@@ -116,7 +120,7 @@ class CodebookMatcher:
         self.uses[self.nlp.vocab.strings.add(key)] = (TermUse(code_id, rule_id, PATTERN, 0),)
         add = self.nlp.vocab.strings.add
         first = next(_required_words(pattern[:1], add), None)
-        self.patterns.append(_Pattern(matcher, tuple(_required_words(pattern, add)), first, _longest(pattern)))
+        self.patterns.append(_Pattern(code_id, matcher, tuple(_required_words(pattern, add)), first, _longest(pattern)))
 
     def _pattern_hits(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
         from spacy.attrs import IDS
@@ -124,6 +128,8 @@ class CodebookMatcher:
         columns: dict[str, list[int]] = {}
         present: dict[str, set[int]] = {}
         for pattern in self.patterns:
+            if self.wanted is not None and pattern.code_id not in self.wanted:
+                continue
             for attr, accepted in pattern.required:
                 if attr not in present:
                     columns[attr] = doc.to_array(IDS[attr]).tolist()
