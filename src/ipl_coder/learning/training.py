@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
+
+import numpy
 
 from ipl_coder.learning.model import BOW, COMPONENTS, CONTEXT, WORDS, Calibration, KnownPassage, LearnedModel, features_text
 from ipl_coder.learning.passages import Passage
@@ -29,8 +31,6 @@ from ipl_coder.learning.passages import Passage
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.pipeline import TrainablePipe
-    from spacy.tokens import Doc
-    from spacy.training import Example
 
 # Chosen on the gold set's tuning half (benchmarks/learn_bench.py); see docs/learning.md.
 EPOCHS = 20
@@ -45,8 +45,10 @@ MIN_RIGHT = 5  # held-out suggestions of a code that must have been right before
 def train_model(passages: Sequence[Passage], codes: Sequence[str], language: str, seed: int, precision: float,
                 epochs: int = EPOCHS) -> LearnedModel:  # fmt: skip
     """Train both components on ``passages`` for ``codes``, and calibrate them by cross-validation."""
-    nlp = fit(passages, codes, language, seed, epochs)
-    calibration = calibrate(passages, codes, language, seed, precision, epochs)
+    nlp = _blank(language)
+    material = _Material(nlp, passages, codes)
+    calibration = calibrate(material, seed, precision, epochs)
+    fit(nlp, material, range(len(passages)), seed, epochs)
     wanted = set(codes)
     known = [KnownPassage(passage.text, passage.transcript, tuple(sorted(code for code, value in passage.labels.items()
                                                                           if value and code in wanted)))
@@ -54,75 +56,112 @@ def train_model(passages: Sequence[Passage], codes: Sequence[str], language: str
     return LearnedModel(nlp, codes, precision, calibration, known)
 
 
-def fit(passages: Sequence[Passage], codes: Sequence[str], language: str, seed: int, epochs: int = EPOCHS) -> Language:
-    """A pipeline with both components trained on ``passages``: seeded, so the same passages give the same pipeline."""
-    import spacy
-    from spacy.tokens import Doc
-    from spacy.training import Example
-    from spacy.util import fix_random_seed, minibatch, registry
+class _Material:
+    """The passages as each component reads them: a Doc each, and per code what it teaches (truth) and whether (known)."""
 
-    fix_random_seed(seed)
+    def __init__(self, nlp: Language, passages: Sequence[Passage], codes: Sequence[str]) -> None:
+        from spacy.tokens import Doc
+
+        self.passages, self.codes, self.vocab = passages, list(codes), nlp.vocab
+        self.docs = {WORDS: [nlp.make_doc(features_text(passage.text)) for passage in passages],
+                     CONTEXT: [Doc(nlp.vocab, words=list(passage.context)) for passage in passages]}  # fmt: skip
+        learns = [[passage.learns(code) for code in codes] for passage in passages]
+        truth = numpy.array([[float(value or 0) for value in row] for row in learns], dtype="f").reshape(len(passages), len(codes))
+        known = numpy.array([[float(value is not None) for value in row] for row in learns], dtype="f").reshape(truth.shape)
+        # The context component learns from transcripts only: a codebook example has no context.
+        in_transcript = numpy.array([[float(bool(passage.transcript))] for passage in passages], dtype="f").reshape(len(passages), 1)
+        self.truth = {WORDS: truth, CONTEXT: truth}
+        self.known = {WORDS: known, CONTEXT: known * in_transcript}
+
+    def rows(self, component: str, chosen: Iterable[int]) -> list[int]:
+        """The chosen passages that teach the component something (an empty Doc teaches nothing, and spaCy fails on it)."""
+        return [index for index in chosen if self.known[component][index].any() and len(self.docs[component][index])]
+
+    def distinct(self, component: str, rows: Sequence[int]) -> tuple[list[int], numpy.ndarray]:
+        """One row for each distinct Doc and labels among ``rows``, and how many rows each stands for.
+
+        Many sentences have the same context (most have none) and teach the
+        same: learning from each once, weighed by their number, is the same
+        loss at a tenth of the time.
+        """
+        position: dict[tuple[tuple[str, ...], bytes, bytes], int] = {}
+        kept: list[int] = []
+        weight: list[float] = []
+        for index in rows:
+            key = (tuple(token.text for token in self.docs[component][index]), self.truth[component][index].tobytes(),
+                   self.known[component][index].tobytes())  # fmt: skip
+            if key in position:
+                weight[position[key]] += 1
+            else:
+                position[key] = len(kept)
+                kept.append(index)
+                weight.append(1.0)
+        return kept, numpy.array(weight, dtype="f")
+
+
+def _blank(language: str) -> Language:
+    import spacy
+
     try:
         nlp = spacy.blank(language)
     except ImportError:
         nlp = spacy.blank("xx")
-    components = {name: cast("TrainablePipe", nlp.add_pipe("textcat_multilabel", name=name, config={"model": BOW}))
-                  for name in COMPONENTS}  # fmt: skip
-    for component in components.values():
-        for code in codes:
-            component.add_label(code)  # type: ignore[attr-defined]
-    examples = {
-        WORDS: _examples(passages, codes, lambda passage: nlp.make_doc(features_text(passage.text))),
-        CONTEXT: _examples([p for p in passages if p.transcript], codes, lambda passage: Doc(nlp.vocab, words=list(passage.context))),
-    }
-    for name, component in components.items():
-        # With nothing to learn from (no reviewed transcript: the context component), a sample sets up its shapes.
-        sample = examples[name] or [Example.from_dict(nlp.make_doc("."), {"cats": dict.fromkeys(codes, 0.0)})]
-        component.initialize(lambda sample=sample: sample, nlp=nlp)  # type: ignore[attr-defined]
-    # spaCy's Adam (thinc's, through spaCy's registry), without the parameter averages we would not use.
-    optimizer = registry.get("optimizers", "Adam.v1")(learn_rate=LEARN_RATE, use_averages=False)
-    order = random.Random(seed)
-    for name, component in components.items():
-        mine = examples[name]
-        for _ in range(epochs if mine else 0):
-            order.shuffle(mine)
-            for batch in minibatch(mine, size=max(4, math.ceil(len(mine) / STEPS_PER_EPOCH))):
-                component.update(batch, sgd=optimizer)  # not nlp.update: it copies every Doc each step
+    for name in COMPONENTS:
+        nlp.add_pipe("textcat_multilabel", name=name, config={"model": BOW})
     return nlp
 
 
-def _examples(passages: Sequence[Passage], codes: Sequence[str], make_doc: Callable[[Passage], Doc]) -> list[Example]:
-    """Each passage as a training example: its Doc, and the codes it teaches about (the others are left out of its loss)."""
+def fit(nlp: Language, material: _Material, chosen: Iterable[int], seed: int, epochs: int = EPOCHS) -> None:
+    """Train both components of ``nlp`` on the ``chosen`` passages: seeded, so the same passages give the same weights."""
     from spacy.training import Example
+    from spacy.util import fix_random_seed, registry
 
-    found = []
-    for passage in passages:
-        cats = {code: float(value) for code in codes if (value := passage.learns(code)) is not None}
-        if cats:
-            found.append(Example.from_dict(make_doc(passage), {"cats": cats}))
-    return found
+    fix_random_seed(seed)
+    chosen = list(chosen)
+    # spaCy's Adam (thinc's, through spaCy's registry), without the parameter averages we would not use.
+    optimizer = registry.get("optimizers", "Adam.v1")(learn_rate=LEARN_RATE, use_averages=False)
+    order = random.Random(seed)
+    for name in COMPONENTS:
+        component = cast("TrainablePipe", nlp.get_pipe(name))
+        for code in material.codes:
+            component.add_label(code)  # type: ignore[attr-defined]
+        sample = [Example.from_dict(nlp.make_doc("sample"), {"cats": dict.fromkeys(material.codes, 0.0)})]
+        component.initialize(lambda sample=sample: sample, nlp=nlp)  # type: ignore[attr-defined]  # sets up the shapes only
+        rows, weights = material.distinct(name, material.rows(name, chosen))
+        docs, truth = material.docs[name], material.truth[name]
+        number = numpy.zeros((len(docs), 1), dtype="f")
+        number[rows, 0] = weights
+        known = material.known[name] * number  # the loss each passage's codes take part in, weighed by its number
+        places = list(range(len(rows)))
+        for _ in range(epochs if rows else 0):
+            order.shuffle(places)
+            size = max(4, math.ceil(len(rows) / STEPS_PER_EPOCH))
+            for batch in ([rows[place] for place in places[start : start + size]] for start in range(0, len(rows), size)):
+                # TextCategorizer.update's own loss (squared error, codes a passage does not teach left out), each
+                # distinct passage weighed by its number, without building the truth anew from Examples at every step.
+                scores, backprop = component.model.begin_update([docs[index] for index in batch])
+                backprop((scores - truth[batch]) * known[batch])
+                component.finish_update(optimizer)
 
 
-def calibrate(passages: Sequence[Passage], codes: Sequence[str], language: str, seed: int, precision: float,
-              epochs: int = EPOCHS) -> dict[str, dict[str, Calibration]]:  # fmt: skip
+def calibrate(material: _Material, seed: int, precision: float, epochs: int = EPOCHS) -> dict[str, dict[str, Calibration]]:
     """Per component and code: from which score it may suggest the code, found by cross-validation (see the module)."""
-    from spacy.tokens import Doc
-
-    folds = _folds(passages)
-    held_out: dict[str, dict[str, list[tuple[float, bool]]]] = {name: {code: [] for code in codes} for name in COMPONENTS}
+    folds = _folds(material.passages)
+    held_out: dict[str, dict[str, list[tuple[float, bool]]]] = {name: {code: [] for code in material.codes} for name in COMPONENTS}
     for fold in range(FOLDS):
-        tested = [passage for passage, where in zip(passages, folds, strict=True) if where == fold]
+        tested = [index for index, where in enumerate(folds) if where == fold]
         if not tested:
             continue
-        nlp = fit([passage for passage, where in zip(passages, folds, strict=True) if where != fold], codes, language, seed, epochs)
-        docs = {WORDS: [nlp.make_doc(features_text(passage.text)) for passage in tested],
-                CONTEXT: [Doc(nlp.vocab, words=list(passage.context)) for passage in tested]}  # fmt: skip
+        nlp = _blank(material.vocab.lang)
+        fit(nlp, material, (index for index, where in enumerate(folds) if where != fold), seed, epochs)
         for name in COMPONENTS:
-            for passage, doc in zip(tested, nlp.get_pipe(name).pipe(docs[name]), strict=True):
-                for code in codes:
-                    if (value := passage.learns(code)) is not None:
-                        held_out[name][code].append((float(doc.cats[code]), value))
-    return {name: {code: choose(held_out[name][code], precision) for code in codes} for name in COMPONENTS}
+            rows = material.rows(name, tested)
+            known = material.known[name]
+            for index, doc in zip(rows, nlp.get_pipe(name).pipe(material.docs[name][index] for index in rows), strict=True):
+                for column, code in enumerate(material.codes):
+                    if known[index, column]:
+                        held_out[name][code].append((float(doc.cats[code]), bool(material.truth[name][index, column])))
+    return {name: {code: choose(held_out[name][code], precision) for code in material.codes} for name in COMPONENTS}
 
 
 def _folds(passages: Sequence[Passage]) -> list[int | None]:
