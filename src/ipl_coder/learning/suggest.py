@@ -30,6 +30,7 @@ from ipl_coder.transcripts import Transcript, Turn
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class LearnedSuggester:
         self.parent = {code.code_id: code.parent_id for code in codebook.codes}
         self.similar = SimilarPassages(model.known)
         self._splitters: dict[str, Language] = {}
+        self._chains: dict[str, list[str]] = {}
 
     @classmethod
     def load(cls, project_dir: Path, codebook: Codebook, run_unit: str) -> LearnedSuggester | None:
@@ -122,17 +124,20 @@ class LearnedSuggester:
         ruled = rule_codes([(start, end) for _, start, end in units], ((s.code_id, s.start_char, s.end_char) for s in segments), self._chain)
         contexts = all_context_tokens(ruled, [turn.number for turn, _, _ in units])
         candidates: dict[tuple[str, int, int], _Candidate] = {}
-        scored = zip(units, texts, contexts, self.model.scores(texts), self.model.context_scores(contexts), strict=True)
+        # A model whose words suggest no code (they were never precise enough) need not read the words.
+        uses_words = any(self.model.min_score(WORDS, code) is not None for code in self.codes)
+        read: Sequence[tuple[dict[str, float], Doc | None]] = self.model.scores(texts) if uses_words else [({}, None)] * len(texts)
+        scored = zip(units, texts, contexts, read, self.model.context_scores(contexts), strict=True)
         for (turn, start, end), text, context, (words, doc), around in scored:
             for code in self.codes:
-                by_words, by_context = self._reaches(WORDS, code, words[code]), self._reaches(CONTEXT, code, around[code])
+                by_words, by_context = self._reaches(WORDS, code, words.get(code, 0.0)), self._reaches(CONTEXT, code, around[code])
                 if not (by_words or by_context) or not self._applies(code, turn):
                     continue
                 score = max(words[code] if by_words else 0.0, around[code] if by_context else 0.0)
                 unit_start, unit_end = layout.expand(self.units[code], turn.number, start, end)
                 key = (code, unit_start, unit_end)
                 if key not in candidates or candidates[key].score < score:
-                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc) if by_words else (),
+                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc) if doc and by_words else (),
                                                  context if by_context else (), score)  # fmt: skip
         return list(candidates.values())
 
@@ -147,10 +152,13 @@ class LearnedSuggester:
         return any(start < candidate.end_char and candidate.start_char < end for _, start, end in (*theirs, *below))
 
     def _chain(self, code: str) -> list[str]:
-        chain = [code]
-        while (parent := self.parent.get(chain[-1])) and parent not in chain:
-            chain.append(parent)
-        return chain
+        """The code and every code above it (kept: a run asks for each code's many times)."""
+        if code not in self._chains:
+            chain = [code]
+            while (parent := self.parent.get(chain[-1])) and parent not in chain:
+                chain.append(parent)
+            self._chains[code] = chain
+        return self._chains[code]
 
     def _applies(self, code: str, turn: Turn) -> bool:
         speakers = self.speakers[code]

@@ -156,11 +156,14 @@ def calibrate(material: _Material, seed: int, precision: float, epochs: int = EP
         fit(nlp, material, (index for index, where in enumerate(folds) if where != fold), seed, epochs)
         for name in COMPONENTS:
             rows = material.rows(name, tested)
-            known = material.known[name]
-            for index, doc in zip(rows, nlp.get_pipe(name).pipe(material.docs[name][index] for index in rows), strict=True):
+            if not rows:
+                continue
+            textcat = cast("TrainablePipe", nlp.get_pipe(name))
+            scores = textcat.predict([material.docs[name][index] for index in rows])  # columns: the codes, in order
+            for row, index in enumerate(rows):
                 for column, code in enumerate(material.codes):
-                    if known[index, column]:
-                        held_out[name][code].append((float(doc.cats[code]), bool(material.truth[name][index, column])))
+                    if material.known[name][index, column]:
+                        held_out[name][code].append((float(scores[row, column]), bool(material.truth[name][index, column])))
     return {name: {code: choose(held_out[name][code], precision) for code in material.codes} for name in COMPONENTS}
 
 
