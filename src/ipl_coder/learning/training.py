@@ -7,9 +7,10 @@ examples too; the context component only from transcripts, where there is
 context. Training is seeded, so the same decisions give the same model.
 
 When to suggest is found by cross-validation: the reviewed transcripts are
-split in two (by turns when there is only one), a model is trained on each
+split in two (every other transcript; its first and second half of turns when
+there is only one), a model is trained on each
 half and scores the other, and for each code and component the lowest score
-is kept whose held-out suggestions were right often enough: at least
+is kept (halfway to the next held-out score) whose held-out suggestions were right often enough: at least
 :data:`MIN_RIGHT` of them, and a share of at least the precision asked for,
 counted as if one more had been wrong (so that 3 right of 3 is 0.75, not 1).
 A component that never gets there does not suggest the code, and ``learn``
@@ -168,13 +169,15 @@ def calibrate(material: _Material, seed: int, precision: float, epochs: int = EP
 
 
 def _folds(passages: Sequence[Passage]) -> list[int | None]:
-    """Each passage's fold: by transcript when two or more were reviewed, else by turn; None for the codebook's examples."""
+    """Each passage's fold: by transcript when two or more were reviewed, else by turns; None for the codebook's examples."""
     names = sorted({passage.transcript for passage in passages if passage.transcript})
     if len(names) >= FOLDS:
         rank = {name: index for index, name in enumerate(names)}
         return [rank[passage.transcript] % FOLDS if passage.transcript else None for passage in passages]
-    turns = {turn: index for index, turn in enumerate(sorted({passage.turn_number for passage in passages if passage.transcript}))}
-    return [turns[passage.turn_number] % FOLDS if passage.transcript else None for passage in passages]
+    # One transcript: its first half of turns and its second (not every other turn: a story runs over several).
+    turns = sorted({passage.turn_number for passage in passages if passage.transcript})
+    fold = {turn: index * FOLDS // len(turns) for index, turn in enumerate(turns)}
+    return [fold[passage.turn_number] if passage.transcript else None for passage in passages]
 
 
 def choose(held_out: Sequence[tuple[float, bool]], precision: float) -> Calibration:
@@ -189,7 +192,9 @@ def choose(held_out: Sequence[tuple[float, bool]], precision: float) -> Calibrat
             continue  # units with the same score are suggested together
         share = right / (tried + 1)  # as if one more had been wrong
         if right >= MIN_RIGHT and share >= precision:
-            chosen = Calibration(round(score, 6), tried, right)
+            # Any score down to the next held-out one splits them alike; halfway leaves the trained model most room.
+            below = ranked[index + 1][0] if index + 1 < len(ranked) else score
+            chosen = Calibration(round((score + below) / 2, 6), tried, right)
         if right and share > best.right / (best.tried + 1):
             best = Calibration(None, tried, right)
     return chosen or best
