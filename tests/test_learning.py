@@ -312,3 +312,20 @@ def test_the_context_model_suggests_the_sentence_after_a_rules_hit_where_people_
     suggested = [s for s in _model_segments(project) if s.transcript == "new"]
     assert [s.text for s in suggested] == ["The cat sat down."]
     assert suggested[0].reason is not None and suggested[0].reason.words[0][0] == "rules: hope on the sentence before"
+
+
+def test_a_learn_recorded_before_calibration_is_kept_with_no_precision(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "old.sqlite")
+    for version, script in enumerate(MIGRATIONS[:6], start=1):
+        connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    connection.executescript("""
+        INSERT INTO learned_models (model_id, trained_at, folder, seed, threshold, transcripts, units, seconds, spacy_version,
+                                    ipl_coder_version) VALUES (1, 'then', 'learned', 18, 0.7, 2, 40, 1.5, '3.8', '0.1');
+        INSERT INTO learned_codes VALUES (1, 'hope', 6, 30, 0, 1);
+    """)
+    assert migrate(connection) == len(MIGRATIONS)
+    connection.row_factory = sqlite3.Row
+    model = connection.execute("SELECT * FROM learned_models").fetchone()
+    assert (model["model_id"], model["seed"], model["precision_target"], model["units"]) == (1, 18, None, 40)
+    code = connection.execute("SELECT * FROM learned_codes").fetchone()
+    assert (code["code_id"], code["trained"], code["suggested"]) == ("hope", 1, None)

@@ -122,7 +122,7 @@ class LearnedModel:
         if not docs:
             return []
         table = textcat.predict(list(docs))
-        labels = list(textcat.labels)  # type: ignore[attr-defined]
+        labels = list(textcat.labels)
         columns = [labels.index(code) for code in self.codes]
         return [{code: float(row[column]) for code, column in zip(self.codes, columns, strict=True)} for row in table.tolist()]
 
@@ -149,7 +149,7 @@ class LearnedModel:
     def _bias(textcat: TrainablePipe) -> dict[str, float]:
         """Each code's log-odds with no word at all: the linear layer's bias (spaCy scores an empty Doc 0, not this)."""
         linear = next(layer for layer in textcat.model.walk() if layer.has_param("b"))
-        return {code: float(value) for code, value in zip(textcat.labels, linear.get_param("b"), strict=True)}  # type: ignore[attr-defined]
+        return {code: float(value) for code, value in zip(textcat.labels, linear.get_param("b"), strict=True)}
 
     def _component(self, name: str) -> TrainablePipe:
         return cast("TrainablePipe", self.nlp.get_pipe(name))

@@ -125,9 +125,9 @@ def fit(nlp: Language, material: _Material, chosen: Iterable[int], seed: int, ep
     for name in COMPONENTS:
         component = cast("TrainablePipe", nlp.get_pipe(name))
         for code in material.codes:
-            component.add_label(code)  # type: ignore[attr-defined]
+            component.add_label(code)
         sample = [Example.from_dict(nlp.make_doc("sample"), {"cats": dict.fromkeys(material.codes, 0.0)})]
-        component.initialize(lambda sample=sample: sample, nlp=nlp)  # type: ignore[attr-defined]  # sets up the shapes only
+        component.initialize(lambda sample=sample: sample, nlp=nlp)  # sets up the shapes only
         rows, weights = material.distinct(name, material.rows(name, chosen))
         docs, truth = material.docs[name], material.truth[name]
         number = numpy.zeros((len(docs), 1), dtype="f")
