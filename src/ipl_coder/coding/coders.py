@@ -156,6 +156,12 @@ class CodedSegments(list[Segment]):
 
     from_cache: bool = False
     learned: Sequence[Any] = ()  # the learned model's suggestions (code --learned), made in the same worker
+    # The transcript's sentences as the rules cut them, for the learned model in the same worker (so it need not cut
+    # them again); left behind when the segments travel back from a worker.
+    layout: UnitLayout | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "layout"}
 
 
 class TranscriptCoder:
@@ -210,6 +216,7 @@ class TranscriptCoder:
         evidence += self._boolean_evidence(boolean_hits)
         segments = CodedSegments(self._segments(transcript, evidence, layout))
         segments.from_cache = self.docs.reused
+        segments.layout = layout
         return segments
 
     def _turn_evidence(self, doc: Doc, turn: Turn, located: _Located, layout: UnitLayout,

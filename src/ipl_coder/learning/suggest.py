@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
-from ipl_coder.coding.coders import Segment, UnitLayout, pieces
+from ipl_coder.coding.coders import CodedSegments, Segment, UnitLayout, pieces
 from ipl_coder.coding.doc_arrays import TokenOffsets
 from ipl_coder.learning.context import all_context_tokens, rule_codes
 from ipl_coder.learning.model import CONTEXT, WORDS, LearnedModel, model_folder
@@ -98,7 +98,7 @@ class LearnedSuggester:
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> list[ModelSegment]:
         """The model's suggestions for one transcript, given the rules' suggestions for it."""
-        layout, units = self._sentences(transcript)
+        layout, units = self._sentences(transcript, segments.layout if isinstance(segments, CodedSegments) else None)
         if not units or not self.codes:
             return []
         others = [(s.code_id, s.start_char, s.end_char) for s in segments] + self.coded_by_people.get(transcript.name, [])
@@ -164,18 +164,18 @@ class LearnedSuggester:
         speakers = self.speakers[code]
         return bool(speakers & {EVERYONE, PARTICIPANTS, turn.speaker.casefold()})
 
-    def _sentences(self, transcript: Transcript) -> tuple[UnitLayout, list[tuple[Turn, int, int]]]:
-        """The sentences of the participants' turns, as the rules' coding cuts them."""
-        layout = UnitLayout(transcript)
-        splitter = self._splitter(transcript.language or "en")
-        turns = [piece for turn in transcript.turns if turn.role != "interviewer" for piece in pieces(turn, transcript.text)]
-        units: list[tuple[Turn, int, int]] = []
-        texts = [transcript.turn_text(turn) for turn in turns]
-        for doc, text, turn in zip(splitter.pipe(texts), texts, turns, strict=True):
-            layout.add_sentences(turn, doc, text, TokenOffsets(doc))
-        for turn in transcript.turns:
-            units += [(turn, start, end) for start, end in layout.sentences.get(turn.number, [])]
-        return layout, units
+    def _sentences(self, transcript: Transcript, cut: UnitLayout | None) -> tuple[UnitLayout, list[tuple[Turn, int, int]]]:
+        """The sentences of the participants' turns, as the rules' coding cut them (``cut``, when it has them all)."""
+        spoken = [turn for turn in transcript.turns if turn.role != "interviewer"]
+        layout = cut if cut is not None and all(turn.number in cut.sentences for turn in spoken) else None
+        if layout is None:
+            layout = UnitLayout(transcript)
+            splitter = self._splitter(transcript.language or "en")
+            turns = [piece for turn in spoken for piece in pieces(turn, transcript.text)]
+            texts = [transcript.turn_text(turn) for turn in turns]
+            for doc, text, turn in zip(splitter.pipe(texts), texts, turns, strict=True):
+                layout.add_sentences(turn, doc, text, TokenOffsets(doc))
+        return layout, [(turn, start, end) for turn in spoken for start, end in layout.sentences.get(turn.number, [])]
 
     def _splitter(self, language: str) -> Language:
         if language not in self._splitters:
