@@ -10,7 +10,7 @@ trains on that; ``ipl-coder code --learned`` codes the half again; and the
 transcripts not yet reviewed are scored against the gold, per sentence ×
 top-level code: the rules alone, and the rules with the model.
 
-    .venv/bin/python benchmarks/learn_bench.py [--half tuning] [--steps 1,2,4,8] [--seed 18] [--threshold 0.5]
+    .venv/bin/python benchmarks/learn_bench.py [--half tuning] [--steps 1,2,4,8] [--seed 18] [--precision 0.6]
 
 A benchmark, not a test: nothing fails when a figure drops.
 """
@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--half", choices=("tuning", "reporting"), default="tuning")
     parser.add_argument("--steps", default="1,2,4,8")
     parser.add_argument("--seed", type=int, default=18)
-    parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--precision", type=float, default=None)
     parser.add_argument("--codebook", type=Path, default=ROOT / "codebooks" / "ipl.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "learn-bench")
     args = parser.parse_args()
@@ -139,7 +139,7 @@ def main() -> None:
         decisions = review(project, names[len(reviewed) : step], gold, parents)
         reviewed = names[:step]
         started = time.perf_counter()
-        extra = {"threshold": args.threshold} if args.threshold is not None else {}
+        extra = {"precision": args.precision} if args.precision is not None else {}
         learned = learn(project, seed=args.seed, **extra)
         learn_seconds = time.perf_counter() - started
         started = time.perf_counter()
@@ -152,7 +152,7 @@ def main() -> None:
         rules, model, both = score(project, names[step:], gold, parents)
         figures = " | ".join(" ".join(f"{value:.2f}" for value in item.line()) for item in (rules, model, both))
         print(f"{step:8} | {decisions:9} | {learn_seconds:7.1f} | {rules_seconds:5.1f} / {learned_seconds:5.1f} | {figures}"
-              f"   (trained: {', '.join(learned.trained) or 'none'})")  # fmt: skip
+              f"   (suggested: {', '.join(learned.suggested) or 'none'}; not: {', '.join(learned.not_suggested) or 'none'})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -243,3 +243,108 @@ def test_model_suggestions_stay_the_models_through_a_qdpx_round_trip(tiny_projec
         assert segment.rules == () and segment.matched == model[segment_id].matched
         assert segment.score == pytest.approx(model[segment_id].score, abs=0.005)  # the file keeps two decimals
         assert segment.reason is None and segment.why == "model"  # the file does not carry the reason
+
+
+def test_context_tokens_name_the_rules_codes_around_a_sentence_in_its_turn() -> None:
+    from ipl_coder.learning.context import context_tokens, describe, rule_codes
+
+    parents = {"role-peer": "role", "role": None, "fear": None}
+
+    def chain(code: str) -> list[str]:
+        return [code] + ([parents[code]] if parents.get(code) else [])
+
+    bounds = [(0, 10), (11, 20), (21, 30), (31, 40)]  # four sentences: three in turn 1, one in turn 2
+    codes = rule_codes(bounds, [("role-peer", 12, 18), ("fear", 31, 35)], chain)
+    assert codes == [set(), {"role-peer", "role"}, set(), {"fear"}]
+    turns = [1, 1, 1, 2]
+    assert context_tokens(codes, turns, 0) == ["sentence", "after:role", "after:role-peer", "turn:role", "turn:role-peer"]
+    assert context_tokens(codes, turns, 2) == ["sentence", "before:role", "before:role-peer", "turn:role", "turn:role-peer"]
+    # The next turn's code is not the context of the sentence before it.
+    assert "after:fear" not in context_tokens(codes, turns, 2) and context_tokens(codes, turns, 3)[1] == "here:fear"
+    assert describe("before:role") == "rules: role on the sentence before"
+
+
+def test_calibration_keeps_the_lowest_score_that_was_precise_enough_and_refuses_a_code_that_never_was() -> None:
+    from ipl_coder.learning.training import MIN_RIGHT, choose
+
+    # Held-out scores, best first: six right at the top, then mostly wrong.
+    held_out = [(0.9, True), (0.85, True), (0.8, True), (0.75, True), (0.7, True), (0.65, True), (0.6, False),
+                (0.5, True), (0.4, False), (0.3, False), (0.2, False), (0.1, False)]  # fmt: skip
+    chosen = choose(held_out, precision=0.6)
+    # From 0.3: 7 right of 10, counted as 7 of 11 (0.64); from 0.2: 7 of 12 (0.58), too few. Halfway between the two.
+    assert (chosen.min_score, chosen.right, chosen.tried) == (0.25, 7, 10)
+    assert choose(held_out, precision=0.95).min_score is None
+    # Too few right ones, however precise: not suggested, and where it did best is kept to say so.
+    refused = choose([(0.9, True)] * (MIN_RIGHT - 1) + [(0.1, False)], precision=0.5)
+    assert refused.min_score is None and (refused.right, refused.tried) == (MIN_RIGHT - 1, MIN_RIGHT - 1)
+
+
+def test_a_code_whose_suggestions_were_never_right_enough_is_learned_but_not_suggested(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    exit_code, stdout, stderr = run_cli("learn", "-p", project, "--precision", "0.95", "--json")
+    assert exit_code == 0, stderr
+    result = json.loads(stdout)
+    hope = next(code for code in result["codes"] if code["code"] == "hope")
+    assert hope["trained"] and not hope["suggested"] and result["precision"] == 0.95
+    assert all(found["min_score"] is None for found in hope["calibration"].values())
+    with ProjectStore.open(project) as store:
+        model = store.learned_model()
+    assert model is not None and model.precision == 0.95
+    assert [(code.code_id, code.suggested) for code in model.codes] == [("hope", False), ("fear", None)]
+    exit_code, _, stderr = run_cli("learn", "-p", project, "--precision", "0.95")
+    flat = " ".join(stderr.split())
+    assert "hope: learned but not suggested, tried on your own decisions, at best" in flat and "fewer than the 95% asked for" in flat
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    assert _model_segments(project) == []
+
+
+def test_a_words_weight_is_measured_from_the_models_own_bias(tiny_project: tuple[Path, Path, Path]) -> None:
+    """It was measured from an empty Doc, which spaCy scores 0: every word weighed about +14."""
+    from ipl_coder.learning.model import LearnedModel, model_folder
+
+    project, _, _ = tiny_project
+    learn(project)
+    weights = LearnedModel.load(model_folder(project)).word_weights(["forward", "soup"])
+    assert 0 < weights["forward"]["hope"] < 5 and weights["soup"]["hope"] < weights["forward"]["hope"]
+
+
+def test_the_context_model_suggests_the_sentence_after_a_rules_hit_where_people_coded_the_story_on(
+    write_file: Callable[..., Path], tmp_path: Path
+) -> None:  # fmt: skip
+    codebook = write_file("tiny.yaml", CODEBOOK)
+    stories = [f"Interviewer: Go on.\n\nP1: I hope so. {line}\n" for line in EVERYDAY]
+    plain = [f"Interviewer: And?\n\nP1: {a} {b}\n" for a, b in zip(EVERYDAY, reversed(EVERYDAY), strict=True)]
+    write_file("interviews/reviewed.txt", "\n".join(line for pair in zip(stories, plain, strict=True) for line in pair))
+    write_file("interviews/new.txt", "Interviewer: How are things?\n\nP1: We stayed home. I hope it works. The cat sat down.\n")
+    project, folder = tmp_path / "project", tmp_path / "interviews"
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "-q", "--jobs", "1")[0] == 0
+    with ProjectStore.open(project) as store:
+        text = store.transcript("reviewed").text  # type: ignore[union-attr]
+        decisions = [NewDecision("ana", "accept", s.segment_id) for s in store.segments(transcript="reviewed")]
+        for line in EVERYDAY:  # the coder gave 'hope' to the sentence after each "I hope so.": the story goes on
+            start = text.index(f"I hope so. {line}") + len("I hope so. ")
+            decisions.append(NewDecision("ana", "add", new_code_id="hope", passage=Passage("reviewed", start, start + len(line))))
+        store.record_decisions(decisions)
+    result = learn(project)
+    assert result.suggested == ["hope"] and result.calibration["context"]["hope"].min_score is not None
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    suggested = [s for s in _model_segments(project) if s.transcript == "new"]
+    assert [s.text for s in suggested] == ["The cat sat down."]
+    assert suggested[0].reason is not None and suggested[0].reason.words[0][0] == "rules: hope on the sentence before"
+
+
+def test_a_learn_recorded_before_calibration_is_kept_with_no_precision(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "old.sqlite")
+    for version, script in enumerate(MIGRATIONS[:6], start=1):
+        connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    connection.executescript("""
+        INSERT INTO learned_models (model_id, trained_at, folder, seed, threshold, transcripts, units, seconds, spacy_version,
+                                    ipl_coder_version) VALUES (1, 'then', 'learned', 18, 0.7, 2, 40, 1.5, '3.8', '0.1');
+        INSERT INTO learned_codes VALUES (1, 'hope', 6, 30, 0, 1);
+    """)
+    assert migrate(connection) == len(MIGRATIONS)
+    connection.row_factory = sqlite3.Row
+    model = connection.execute("SELECT * FROM learned_models").fetchone()
+    assert (model["model_id"], model["seed"], model["precision_target"], model["units"]) == (1, 18, None, 40)
+    code = connection.execute("SELECT * FROM learned_codes").fetchone()
+    assert (code["code_id"], code["trained"], code["suggested"]) == ("hope", 1, None)

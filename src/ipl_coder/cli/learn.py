@@ -25,11 +25,12 @@ def learn_command(
         typer.Option("--code", metavar="ID", help="Learn only this code; repeat for several. \\[default: every code]", show_default=False),
     ] = None,
     seed: Annotated[int, typer.Option(metavar="N", help="The random seed: the same decisions and seed give the same model.")] = 18,
-    threshold: Annotated[
+    precision: Annotated[
         float,
-        typer.Option(min=0.01, max=0.99, metavar="SCORE",
-                     help="The score from which the model suggests a code (0-1): higher suggests less, and more of it right."),
-    ] = 0.7,
+        typer.Option(min=0.05, max=0.95, metavar="SHARE",
+                     help="How often a code's suggestions must have been right, tried on your own decisions, for the model "
+                          "to suggest it (0-1): higher suggests less, and more of it right."),
+    ] = 0.6,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print nothing but errors.")] = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
@@ -42,6 +43,14 @@ def learn_command(
     • [bold]passages with the code[/]: accepted suggestions, codes people added, the right code of each recode, and the codebook's match examples
 
     • [bold]passages without it[/]: rejected suggestions, the codebook's no_match examples, and the sentences of reviewed transcripts nobody gave the code
+
+    Besides a sentence's words, the model reads which codes the rules suggested
+    on it and around it (people code stories, not only words). Before it is
+    kept, the model is tried on your own decisions (trained on half the
+    reviewed transcripts, tested on the other half, and the other way round):
+    each code is suggested only from the score at which its suggestions were
+    right often enough (--precision), and a code whose suggestions never were
+    is listed and left to the rules.
 
     The model is saved in PROJECT/learned/, and the store records what it
     learned from. A code people gave fewer than 5 sentences is left to
@@ -58,7 +67,7 @@ def learn_command(
     """
     from ipl_coder.learning.learn import learn
 
-    result = learn(project, tuple(code or ()), seed, threshold)
+    result = learn(project, tuple(code or ()), seed, precision)
     if as_json:
         print_json(result.to_json())
     elif not quiet:
@@ -68,14 +77,18 @@ def learn_command(
 def _print_summary(result: LearnResult) -> None:
     console = output_console()
     table = Table(title="What the model learned from (sentences)", title_justify="left")
-    for heading in ("code", "with it", "without it", "codebook examples", "learned"):
+    for heading in ("code", "with it", "without it", "codebook examples", "learned", "suggested"):
         table.add_column(heading, justify="left" if heading == "code" else "right")
     for item in result.codes:
-        table.add_row(item.code_id, str(item.positives), str(item.negatives), str(item.from_examples), "yes" if item.trained else "no")
+        table.add_row(item.code_id, str(item.positives), str(item.negatives), str(item.from_examples), "yes" if item.trained else "no",
+                      "yes" if item.suggested else "no")  # fmt: skip
     console.print(table)
     for item in result.left_to_rules:
         error_console.print(f"[yellow]Note[/] {escape(item.code_id)}: not learned, {result.why_not(item)}; left to the rules",
                             soft_wrap=True)  # fmt: skip
+    for code_id in result.not_suggested:
+        error_console.print(f"[yellow]Note[/] {escape(code_id)}: learned but not suggested, {result.why_not_suggested(code_id)}; "
+                            "left to the rules", soft_wrap=True)  # fmt: skip
     decided = f"decisions up to {result.last_decided_at}" if result.last_decided_at else "no decisions yet (the codebook's examples only)"
     console.print(f"From {count(result.transcripts, 'reviewed transcript')} ({count(result.units, 'sentence')}) and {decided}, "
                   f"in {result.seconds:.1f} s.")  # fmt: skip
@@ -83,5 +96,6 @@ def _print_summary(result: LearnResult) -> None:
         console.print("No code had enough to learn from, so no new model was saved (an earlier one, if any, stays in use); "
                       "review more and run 'ipl-coder learn' again.")  # fmt: skip
     else:
-        console.print(f"{count(len(result.trained), 'code')} learned; the model is in {escape(str(result.folder))}. "
+        console.print(f"{count(len(result.trained), 'code')} learned, {len(result.suggested)} suggested; "
+                      f"the model is in {escape(str(result.folder))}. "
                       "Use it with: ipl-coder code ... --learned")  # fmt: skip

@@ -166,6 +166,12 @@ class CodedSegments(list[Segment]):
 
     from_cache: bool = False
     learned: Sequence[Any] = ()  # the learned model's suggestions (code --learned), made in the same worker
+    # The transcript's sentences as the rules cut them, for the learned model in the same worker (so it need not cut
+    # them again); left behind when the segments travel back from a worker.
+    layout: UnitLayout | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "layout"}
 
 
 class TranscriptCoder:
@@ -217,8 +223,9 @@ class TranscriptCoder:
         known = self.segment_cache.load(entry, _segment_from_fields) if self.segment_cache and entry else {}
         kept = [segment for code_id, key in self.code_keys.items() if key in known for segment in known[key]]
         needed = frozenset(code_id for code_id, key in self.code_keys.items() if key not in known)
+        layout: UnitLayout | None = None
         if needed:
-            fresh = self._code_afresh(transcript, turns, texts, needed)
+            fresh, layout = self._code_afresh(transcript, turns, texts, needed)
         else:
             fresh = []
             self.docs.keep(transcript.content_hash, texts)  # the next edit will want its Docs: not pruned
@@ -229,10 +236,13 @@ class TranscriptCoder:
             self.segment_cache.save(entry, {key: by_code.get(code_id, []) for code_id, key in self.code_keys.items()})
         segments = CodedSegments(sorted((*kept, *fresh), key=lambda segment: (segment.start_char, segment.end_char, segment.code_id)))
         segments.from_cache = not needed or self.docs.reused
+        segments.layout = layout  # None when no Doc was read: the learned model cuts the sentences itself
         return segments
 
-    def _code_afresh(self, transcript: Transcript, turns: list[Turn], texts: list[str], needed: frozenset[str]) -> list[Segment]:
-        """The segments of the ``needed`` codes: the others' hits are left aside as the turn's speaker's codes are."""
+    def _code_afresh(self, transcript: Transcript, turns: list[Turn], texts: list[str],
+                     needed: frozenset[str]) -> tuple[list[Segment], UnitLayout]:  # fmt: skip
+        """The segments of the ``needed`` codes (the others' hits are left aside as the turn's speaker's codes are),
+        and the transcript's sentences."""
         layout = UnitLayout(transcript)
         evidence: list[Evidence] = []
         boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]] = defaultdict(list)
@@ -247,7 +257,7 @@ class TranscriptCoder:
         finally:
             self.matcher.wanted = None
         evidence += self._boolean_evidence(boolean_hits)
-        return self._segments(transcript, evidence, layout)
+        return self._segments(transcript, evidence, layout), layout
 
     def _turn_evidence(self, doc: Doc, turn: Turn, located: _Located, layout: UnitLayout,
                        boolean_hits: dict[tuple[str, tuple[int, int]], list[BooleanHit]],

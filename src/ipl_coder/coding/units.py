@@ -31,6 +31,7 @@ class Unit:
     start_char: int
     end_char: int
     speaker: str
+    turn_number: int
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,9 @@ class UnitSplitter:
         text = transcript.text
         spoken = [turn for turn in turns if turn.role != "interviewer"]
         if self.unit == "turn":
-            units = [Unit(turn.start_char, turn.end_char, turn.speaker) for turn in spoken if text[turn.start_char : turn.end_char].strip()]
+            units = [Unit(turn.start_char, turn.end_char, turn.speaker, turn.number) for turn in spoken if text[turn.start_char : turn.end_char].strip()]
         elif self.unit == "paragraph":
-            units = [Unit(start, end, turn.speaker) for turn in spoken for start, end in paragraph_bounds(text, turn.start_char, turn.end_char)]
+            units = [Unit(start, end, turn.speaker, turn.number) for turn in spoken for start, end in paragraph_bounds(text, turn.start_char, turn.end_char)]
         else:
             units = _sentences(self._splitter(transcript.language or "en"), text, spoken)
         return TranscriptUnits(transcript.name, text, units)
@@ -106,5 +107,5 @@ def _sentences(nlp: Language, text: str, turns: Sequence[TurnRow]) -> list[Unit]
             stripped = sentence.text.strip()
             if stripped:
                 start = turn.start_char + sentence.start_char + (len(sentence.text) - len(sentence.text.lstrip()))
-                units.append(Unit(start, start + len(stripped), turn.speaker))
+                units.append(Unit(start, start + len(stripped), turn.speaker, turn.number))
     return units

@@ -1,9 +1,10 @@
 """``ipl-coder learn``: train the project's model on the team's own decisions.
 
 Gathers the labelled passages (:mod:`ipl_coder.learning.passages`), trains the
-classifier on every code with enough of them (:mod:`ipl_coder.learning.model`),
-saves it in PROJECT/learned/ in place of the one before (only once it is
-whole), and records in the store what it learned from.
+model on every code with enough of them and finds from which score it may
+suggest each (:mod:`ipl_coder.learning.training`), saves it in
+PROJECT/learned/ in place of the one before (only once it is whole), and
+records in the store what it learned from.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ipl_coder import __version__
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.errors import InputError, ProjectError
-from ipl_coder.learning.model import THRESHOLD, model_folder, train_model
+from ipl_coder.learning.model import COMPONENTS, PRECISION, Calibration, model_folder
 from ipl_coder.learning.passages import MIN_DECIDED_POSITIVES, MIN_NEGATIVES, collect_passages
+from ipl_coder.learning.training import train_model
 from ipl_coder.store import LearnedCode, ProjectStore
 
 DEFAULT_SEED = 18
@@ -44,6 +46,26 @@ class LearnResult:
         return [code for code in self.codes if not code.trained]
 
     decided_positives: dict[str, int] = field(default_factory=dict)  # per code: sentences people gave it
+    calibration: dict[str, dict[str, Calibration]] = field(default_factory=dict)  # per component and code: see training
+    precision: float = PRECISION
+
+    @property
+    def suggested(self) -> list[str]:
+        """The learned codes the model will suggest: those some component suggests precisely enough."""
+        return [code.code_id for code in self.codes if code.suggested]
+
+    @property
+    def not_suggested(self) -> list[str]:
+        return [code.code_id for code in self.codes if code.trained and not code.suggested]
+
+    def why_not_suggested(self, code: str) -> str:
+        """Why a learned code is not suggested, in a researcher's words: how its best tried suggestions fared."""
+        tried = [self.calibration[name][code] for name in COMPONENTS if code in self.calibration.get(name, {})]
+        best = max(tried, key=lambda item: item.right / (item.tried + 1), default=Calibration(None, 0, 0))
+        if not best.tried:
+            return "tried on your own decisions, none of its suggestions was right"
+        return (f"tried on your own decisions, at best {best.right} of its {best.tried} suggestions were right, "
+                f"fewer than the {self.precision:.0%} asked for")  # fmt: skip
 
     def why_not(self, code: LearnedCode) -> str:
         """Why a code was left to the rules, in a researcher's words."""
@@ -57,18 +79,25 @@ class LearnResult:
             "project": str(self.project_dir), "model_id": self.model_id, "folder": str(self.folder),
             "transcripts": self.transcripts, "units": self.units, "decisions_up_to": self.last_decided_at,
             "seconds": round(self.seconds, 2),
+            "precision": self.precision,
             "codes": [{"code": code.code_id, "positives": code.positives, "negatives": code.negatives,
-                       "from_examples": code.from_examples, "trained": code.trained} for code in self.codes],
+                       "from_examples": code.from_examples, "trained": code.trained, "suggested": bool(code.suggested),
+                       "calibration": {name: {"min_score": found.min_score, "tried": found.tried, "right": found.right}
+                                       for name in COMPONENTS if (found := self.calibration.get(name, {}).get(code.code_id))}}
+                      for code in self.codes],
         }  # fmt: skip
 
 
-def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_SEED, threshold: float = THRESHOLD) -> LearnResult:
-    """Train the project's model on its decisions, for ``code_ids`` (every code when empty)."""
+def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_SEED, precision: float = PRECISION) -> LearnResult:
+    """Train the project's model on its decisions, for ``code_ids`` (every code when empty).
+
+    ``precision``: how often, tried on the decisions, a code's suggestions must have been right for the model to suggest it.
+    """
     import spacy
 
     started = time.perf_counter()
-    if not 0 < threshold < 1:
-        raise InputError(f"the threshold must be between 0 and 1, not {threshold}")
+    if not 0 < precision < 1:
+        raise InputError(f"the precision must be between 0 and 1, not {precision}")
     with ProjectStore.open(project_dir, lock="exclusive") as store:
         codebook = project_codebook(store, project_dir)
         codes = _codes(codebook, code_ids)
@@ -76,17 +105,19 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
         material = collect_passages(store, codebook, codes)
         trained = material.trained_codes
         folder = model_folder(project_dir)
-        model_id = None
+        model_id, calibration, counts = None, {}, material.counts
         if trained:
-            model = train_model(material.passages, trained, codebook.language, seed, threshold)
+            model = train_model(material.passages, trained, codebook.language, seed, precision)
+            calibration, suggested = model.calibration, set(model.suggested_codes())
+            counts = [replace(code, suggested=code.code_id in suggested) if code.trained else code for code in counts]
             _replace_folder(folder, model.save)
             model_id = store.record_learned_model(
-                folder=str(folder), seed=seed, threshold=threshold, last_decision=last_decision,
+                folder=str(folder), seed=seed, precision=precision, last_decision=last_decision,
                 transcripts=material.transcripts, units=material.units, seconds=time.perf_counter() - started,
-                spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=material.counts,
+                spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=counts,
             )  # fmt: skip
-    return LearnResult(project_dir, model_id, folder, tuple(material.counts), material.transcripts, material.units,
-                       last_decision[1], time.perf_counter() - started, material.decided_positives)  # fmt: skip
+    return LearnResult(project_dir, model_id, folder, tuple(counts), material.transcripts, material.units,
+                       last_decision[1], time.perf_counter() - started, material.decided_positives, calibration, precision)  # fmt: skip
 
 
 def _codes(codebook: Codebook, code_ids: Sequence[str]) -> list[str]:

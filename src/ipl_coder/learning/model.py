@@ -1,30 +1,31 @@
-"""The learned model: spaCy's own multi-label text classifier over the words of each unit.
+"""The learned model: spaCy's own multi-label text classifiers, and when each may suggest a code.
 
-It is ``textcat_multilabel`` with spaCy's bag-of-words architecture
-(``spacy.TextCatBOW.v3``): one linear model per code over the unit's words and
-pairs of words, on the CPU, needing no vectors and downloading nothing. A code
-a unit is unknown for (see :mod:`ipl_coder.learning.passages`) is left out of
-that unit's loss, so each code learns only from what people settled for it.
-Training is seeded, so the same decisions give the same model.
+Two ``textcat_multilabel`` components with spaCy's bag-of-words architecture
+(``spacy.TextCatBOW.v3``), on the CPU, needing no vectors and downloading
+nothing: ``textcat_multilabel`` reads the unit's words and pairs of words,
+``context`` the codes the rules suggested on and around it (see
+:mod:`ipl_coder.learning.context`). Each is a linear model per code. Kept
+apart, the few context tokens are not drowned by the many words, and each
+is judged on its own: a code is suggested by a component only from the score
+that cross-validation on the team's decisions found precise enough (its
+:class:`Calibration`, see :mod:`ipl_coder.learning.training`).
 
 The model is saved in PROJECT/learned/ (spaCy's own format) with
-``passages.json``: the accepted passages each code learned from, which the
-reasons quote.
+``passages.json``: the calibration, and the accepted passages each code
+learned from, which the reasons quote.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ipl_coder.errors import ProjectError
 from ipl_coder.files import atomic_file
-from ipl_coder.learning.passages import Passage
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -34,16 +35,27 @@ if TYPE_CHECKING:
 MODEL_FOLDER = "learned"
 PIPELINE_FOLDER = "pipeline"
 PASSAGES_FILE = "passages.json"
-TEXTCAT = "textcat_multilabel"
+WORDS = "textcat_multilabel"  # reads the unit's words
+CONTEXT = "context"  # reads the rules' codes on and around the unit
+COMPONENTS = (WORDS, CONTEXT)
 BOW = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False, "ngram_size": 2, "no_output_layer": False,
        "length": 2**16}  # fmt: skip
-# Chosen on the gold set's tuning half (benchmarks/learn_bench.py); see docs/learning.md.
-EPOCHS = 20
-# Batches grow with the project, so that training takes the same number of steps on a few dozen passages (enough
-# for the weights to move) as on tens of thousands (fast: each step updates every weight).
-STEPS_PER_EPOCH = 16
-LEARN_RATE = 0.01
-THRESHOLD = 0.7
+# How often, in cross-validation on the team's decisions, a code's suggestions must have been right. Chosen on the
+# gold set's tuning half (benchmarks/learn_bench.py); see docs/learning.md.
+PRECISION = 0.6
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """From which score a component suggests a code, and how its suggestions fared in cross-validation there."""
+
+    min_score: float | None  # None: the component does not suggest the code (too few of its suggestions were right)
+    tried: int  # held-out units it would have suggested the code for, from min_score (or where it did best)
+    right: int  # of those, the units people gave the code
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.tried if self.tried else 0.0
 
 
 @dataclass(frozen=True)
@@ -60,50 +72,94 @@ def model_folder(project_dir: Path) -> Path:
 
 
 def features_text(text: str) -> str:
-    """What the classifier reads: the words, lower-case, on one line."""
+    """What the words component reads: the words, lower-case, on one line."""
     return " ".join(text.split()).lower()
 
 
 class LearnedModel:
-    """A trained classifier, its codes, its threshold, and the accepted passages it learned from."""
+    """The trained components, their codes, when each suggests a code, and the accepted passages they learned from."""
 
-    def __init__(self, nlp: Language, codes: Sequence[str], threshold: float, known: Sequence[KnownPassage]) -> None:
+    def __init__(self, nlp: Language, codes: Sequence[str], precision: float, calibration: dict[str, dict[str, Calibration]],
+                 known: Sequence[KnownPassage]) -> None:  # fmt: skip
         self.nlp = nlp
         self.codes = tuple(codes)
-        self.threshold = threshold
+        self.precision = precision
+        self.calibration = calibration
         self.known = tuple(known)
-        self._weights: dict[str, dict[str, float]] = {}
-        self._nothing: dict[str, float] | None = None
+        self._weights: dict[str, dict[str, dict[str, float]]] = {component: {} for component in COMPONENTS}
+        self._context_scores: dict[tuple[str, ...], dict[str, float]] = {}
+
+    def min_score(self, component: str, code: str) -> float | None:
+        found = self.calibration.get(component, {}).get(code)
+        return found.min_score if found else None
+
+    def suggested_codes(self) -> list[str]:
+        """The codes some component suggests."""
+        return [code for code in self.codes if any(self.min_score(component, code) is not None for component in COMPONENTS)]
 
     def scores(self, texts: Sequence[str]) -> list[tuple[dict[str, float], Doc]]:
-        """Each text's score per code (0 to 1), and the Doc the classifier read (for its words)."""
-        docs = self.nlp.pipe(features_text(text) for text in texts)
-        return [({code: float(doc.cats.get(code, 0.0)) for code in self.codes}, doc) for doc in docs]
+        """Each text's words score per code (0 to 1), and the Doc the words component read (for its words)."""
+        docs = [self.nlp.make_doc(features_text(text)) for text in texts]
+        return list(zip(self._predict(WORDS, docs), docs, strict=True))
 
-    def word_weights(self, words: Sequence[str]) -> dict[str, dict[str, float]]:
+    def context_scores(self, contexts: Sequence[Sequence[str]]) -> list[dict[str, float]]:
+        """Each unit's context score per code (0 to 1), from its context tokens.
+
+        Most units share their context with many others (most have none), so
+        each distinct context is scored once a run.
+        """
+        from spacy.tokens import Doc
+
+        new = list(dict.fromkeys(tuple(tokens) for tokens in contexts if tuple(tokens) not in self._context_scores))
+        if new:
+            scored = self._predict(CONTEXT, [Doc(self.nlp.vocab, words=list(tokens)) for tokens in new])
+            self._context_scores.update(zip(new, scored, strict=True))
+        return [self._context_scores[tuple(tokens)] for tokens in contexts]
+
+    def _predict(self, component: str, docs: Sequence[Doc]) -> list[dict[str, float]]:
+        """The component's scores, without writing them into each Doc (which took a tenth of a run)."""
+        textcat = self._component(component)
+        if not docs:
+            return []
+        table = textcat.predict(list(docs))
+        labels = list(textcat.labels)
+        columns = [labels.index(code) for code in self.codes]
+        return [{code: float(row[column]) for code, column in zip(self.codes, columns, strict=True)} for row in table.tolist()]
+
+    def word_weights(self, words: Sequence[str], component: str = WORDS) -> dict[str, dict[str, float]]:
         """Each word's own weight per code: the log-odds of the word alone against those of no word at all.
 
-        The classifier is linear in its words and word pairs, so this is the
+        A component is linear in its words and word pairs, so this is the
         word's weight in it (its pairs with neighbours aside). Kept per word, so
         a run weighs each word once.
         """
         from spacy.tokens import Doc
 
-        new = [word for word in dict.fromkeys(words) if word not in self._weights]
+        known = self._weights[component]
+        new = [word for word in dict.fromkeys(words) if word not in known]
         if new:
-            textcat = cast("TrainablePipe", self.nlp.get_pipe(TEXTCAT))
+            textcat = self._component(component)
+            nothing = self._bias(textcat)
             docs = [Doc(self.nlp.vocab, words=[word]) for word in new]
-            if self._nothing is None:
-                self._nothing = textcat(Doc(self.nlp.vocab, words=[])).cats
             for word, doc in zip(new, textcat.pipe(docs), strict=True):
-                self._weights[word] = {code: _log_odds(doc.cats[code]) - _log_odds(self._nothing[code]) for code in self.codes}
-        return {word: self._weights[word] for word in words}
+                known[word] = {code: _log_odds(doc.cats[code]) - nothing[code] for code in self.codes}
+        return {word: known[word] for word in words}
+
+    @staticmethod
+    def _bias(textcat: TrainablePipe) -> dict[str, float]:
+        """Each code's log-odds with no word at all: the linear layer's bias (spaCy scores an empty Doc 0, not this)."""
+        linear = next(layer for layer in textcat.model.walk() if layer.has_param("b"))
+        return {code: float(value) for code, value in zip(textcat.labels, linear.get_param("b"), strict=True)}
+
+    def _component(self, name: str) -> TrainablePipe:
+        return cast("TrainablePipe", self.nlp.get_pipe(name))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.nlp.to_disk(folder / PIPELINE_FOLDER)
+        calibration = {component: {code: asdict(item) for code, item in codes.items()} for component, codes in self.calibration.items()}
         with atomic_file(folder / PASSAGES_FILE, encoding="utf-8") as handle:
-            json.dump({"codes": list(self.codes), "threshold": self.threshold,
+            json.dump({"codes": list(self.codes), "precision": self.precision, "calibration": calibration,
                        "passages": [{"text": item.text, "transcript": item.transcript, "codes": list(item.codes)}
                                     for item in self.known]}, handle, ensure_ascii=False)  # fmt: skip
 
@@ -115,46 +171,15 @@ class LearnedModel:
             nlp = spacy.load(folder / PIPELINE_FOLDER)
             values: dict[str, Any] = json.loads((folder / PASSAGES_FILE).read_text(encoding="utf-8"))
             known = [KnownPassage(item["text"], item["transcript"], tuple(item["codes"])) for item in values["passages"]]
-        except (OSError, ValueError, KeyError) as error:
+            calibration = {component: {code: Calibration(**item) for code, item in codes.items()}
+                           for component, codes in values["calibration"].items()}  # fmt: skip
+            if not set(COMPONENTS) <= set(nlp.pipe_names):
+                raise ValueError("it was made by an earlier ipl-coder")
+        except (OSError, ValueError, KeyError, TypeError) as error:
             raise ProjectError(f"{folder}: the learned model cannot be read ({error}); run 'ipl-coder learn' again") from None
-        return cls(nlp, values["codes"], float(values["threshold"]), known)
+        return cls(nlp, values["codes"], float(values["precision"]), calibration, known)
 
 
 def _log_odds(probability: float) -> float:
     probability = min(max(probability, 1e-6), 1 - 1e-6)
     return math.log(probability / (1 - probability))
-
-
-def train_model(passages: Sequence[Passage], codes: Sequence[str], language: str, seed: int,
-                threshold: float = THRESHOLD, epochs: int = EPOCHS) -> LearnedModel:  # fmt: skip
-    """Train the classifier on ``passages`` for ``codes``: seeded, so the same passages give the same model."""
-    import spacy
-    from spacy.training import Example
-    from spacy.util import fix_random_seed, minibatch, registry
-
-    fix_random_seed(seed)
-    try:
-        nlp = spacy.blank(language)
-    except ImportError:
-        nlp = spacy.blank("xx")
-    textcat = nlp.add_pipe(TEXTCAT, config={"model": BOW})
-    for code in codes:
-        textcat.add_label(code)  # type: ignore[attr-defined]
-    wanted = set(codes)
-    examples = []
-    for passage in passages:
-        cats = {code: float(value) for code, value in passage.labels.items() if code in wanted}
-        if cats:
-            examples.append(Example.from_dict(nlp.make_doc(features_text(passage.text)), {"cats": cats}))
-    nlp.initialize(lambda: examples)
-    # spaCy's Adam (thinc's, through spaCy's registry), without the parameter averages we would not use.
-    optimizer = registry.get("optimizers", "Adam.v1")(learn_rate=LEARN_RATE, use_averages=False)
-    order = random.Random(seed)
-    for _ in range(epochs):
-        order.shuffle(examples)
-        for batch in minibatch(examples, size=max(4, math.ceil(len(examples) / STEPS_PER_EPOCH))):
-            textcat.update(batch, sgd=optimizer)  # type: ignore[attr-defined]  # not nlp.update: it copies every Doc each step
-    known = [KnownPassage(passage.text, passage.transcript, tuple(sorted(code for code, value in passage.labels.items()
-                                                                          if value and code in wanted)))
-             for passage in passages if any(value and code in wanted for code, value in passage.labels.items())]  # fmt: skip
-    return LearnedModel(nlp, codes, threshold, known)

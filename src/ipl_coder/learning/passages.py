@@ -17,6 +17,11 @@ examples. For each code a unit is:
 
 A code's ``match`` examples are positives (for it and the codes above it), its
 ``no_match`` examples negatives for it.
+
+Each unit also carries what the rules suggested on it and around it (see
+:mod:`ipl_coder.learning.context`): the model learns, for each code, only from
+the units where no rule suggests it, since those are the only ones it will
+ever suggest it for.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.coding.units import TranscriptUnits, participant_units
+from ipl_coder.learning.context import all_context_tokens, rule_codes
 from ipl_coder.store import WITHDRAWN, LearnedCode, ProjectStore, SegmentRow
 
 MIN_DECIDED_POSITIVES = 5  # sentences people gave a code; below this the code is left to the rules
@@ -40,6 +46,13 @@ class Passage:
     text: str
     transcript: str  # "" for a codebook example
     labels: dict[str, bool]
+    turn_number: int = 0
+    context: tuple[str, ...] = ()  # the rules' codes on it and around it, as marked tokens
+    ruled: frozenset[str] = frozenset()  # the codes the rules suggest on it (and the codes above them)
+
+    def learns(self, code: str) -> bool | None:
+        """What the passage teaches about ``code``: None where it is unknown or a rule suggests the code anyway."""
+        return None if code in self.ruled else self.labels.get(code)
 
 
 @dataclass
@@ -81,12 +94,16 @@ def collect_passages(store: ProjectStore, codebook: Codebook, code_ids: Sequence
     decided_positives: dict[str, int] = defaultdict(int)
     for name, transcript_units in units.items():
         marks = _unit_marks(transcript_units, by_transcript[name], tree)
-        for index in range(len(transcript_units.units)):
+        bounds = [(unit.start_char, unit.end_char) for unit in transcript_units.units]
+        turns = [unit.turn_number for unit in transcript_units.units]
+        ruled = rule_codes(bounds, ((s.code_id, s.start_char, s.end_char) for s in by_transcript[name]
+                                    if s.origin == "machine" and s.suggested), tree.chain)  # fmt: skip
+        for index, context in enumerate(all_context_tokens(ruled, turns)):
             positive, unknown = marks[index]
             labels = {code: code in positive for code in code_ids if code in positive or code not in unknown}
             for code in wanted & positive:
                 decided_positives[code] += 1
-            passages.append(Passage(transcript_units.unit_text(index), name, labels))
+            passages.append(Passage(transcript_units.unit_text(index), name, labels, turns[index], context, frozenset(ruled[index])))
     examples = list(_examples(codebook, code_ids, tree))
     passages += examples
     counts = []

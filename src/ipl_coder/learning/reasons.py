@@ -3,9 +3,11 @@
 Two things per suggestion:
 
 * **the words that weighed most**: the unit's words with the largest weight
-  for the code in the model (the classifier is linear in words and word pairs:
-  a word's weight is the log-odds it adds on its own, see
-  :meth:`LearnedModel.word_weights`);
+  for the code in the model (each component is linear in its tokens: a
+  token's weight is the log-odds it adds on its own, see
+  :meth:`LearnedModel.word_weights`); where the unit's context made the
+  suggestion, the rules' codes around it come first, in words ("rules: boundary
+  on the sentence before");
 * **the most similar accepted passages**: the passages people gave the code
   that share most words with it (cosine of word counts weighted by how rare a
   word is among the accepted passages), found through an inverted index.
@@ -20,7 +22,8 @@ from collections.abc import Sequence
 
 import numpy
 
-from ipl_coder.learning.model import KnownPassage, LearnedModel
+from ipl_coder.learning.context import describe, is_context
+from ipl_coder.learning.model import CONTEXT, KnownPassage, LearnedModel
 from ipl_coder.store import SimilarPassage
 
 WORDS_SHOWN = 5
@@ -74,3 +77,10 @@ def weighed_words(model: LearnedModel, words: Sequence[str], code_id: str, shown
     weights = model.word_weights([word for word in words if WORD.search(word)])
     raising = [(word, weight[code_id]) for word, weight in weights.items() if weight[code_id] > 0.05]
     return tuple(sorted(raising, key=lambda item: (-item[1], item[0]))[:shown])
+
+
+def weighed_context(model: LearnedModel, tokens: Sequence[str], code_id: str, shown: int = WORDS_SHOWN) -> tuple[tuple[str, float], ...]:
+    """The context tokens of a unit that raise the code's score most, described, each with its weight (log-odds)."""
+    weights = model.word_weights([token for token in tokens if is_context(token)], CONTEXT)
+    raising = [(token, weight[code_id]) for token, weight in weights.items() if weight[code_id] > 0.05]
+    return tuple((describe(token), weight) for token, weight in sorted(raising, key=lambda item: (-item[1], item[0]))[:shown])

@@ -1,9 +1,11 @@
 """The learned model's suggestions for ``ipl-coder code --learned``, beside the rules'.
 
 Each sentence of a participant's turn (cut as the rules' coding cuts it) is
-scored for every code the model learned; a score at or above the model's
-threshold suggests the code for the sentence, grown to the code's unit as a
-rule's match grows, with the same kind of segment id. A suggestion never
+scored for every code the model learned, by its words and by its context (the
+rules' codes on and around it, see :mod:`ipl_coder.learning.context`); a
+score at or above the one calibrated for the code and that component (see
+:mod:`ipl_coder.learning.training`) suggests the code for the sentence, grown
+to the code's unit as a rule's match grows, with the same kind of segment id. A suggestion never
 replaces anything: where a rule suggests the code (or one of its sub-codes) on
 an overlapping passage, or a person already gave it the code, the model's
 suggestion is dropped; so is its suggestion of a code where it suggests one of
@@ -18,15 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
-from ipl_coder.coding.coders import Segment, UnitLayout, pieces
+from ipl_coder.coding.coders import CodedSegments, Segment, UnitLayout, pieces
 from ipl_coder.coding.doc_arrays import TokenOffsets
-from ipl_coder.learning.model import LearnedModel, model_folder
-from ipl_coder.learning.reasons import SimilarPassages, weighed_words
+from ipl_coder.learning.context import all_context_tokens, rule_codes
+from ipl_coder.learning.model import CONTEXT, WORDS, LearnedModel, model_folder
+from ipl_coder.learning.reasons import SimilarPassages, weighed_context, weighed_words
 from ipl_coder.store import STORE_FILENAME, ModelReason, ProjectStore, segment_id_for
 from ipl_coder.transcripts import Transcript, Turn
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class _Candidate:
     end_char: int
     turn: Turn
     sentence: str  # the sentence that scored, for the reason
-    words: tuple[str, ...]  # its words as the model read them
+    words: tuple[str, ...]  # its words as the words component read them; () when only its context made it
+    context: tuple[str, ...]  # its context tokens; () when only its words made it
     score: float
 
 
@@ -66,7 +71,7 @@ class LearnedSuggester:
                  coded_by_people: dict[str, list[tuple[str, int, int]]]) -> None:  # fmt: skip
         known = {code.code_id for code in codebook.codes}
         self.model, self.model_id = model, model_id
-        self.codes = [code for code in model.codes if code in known]
+        self.codes = [code for code in model.suggested_codes() if code in known]
         self.units = {code: codebook.effective_unit(codebook.code(code), run_unit) for code in self.codes}
         self.speakers = {code: {speaker.casefold() for speaker in codebook.effective_speakers(codebook.code(code))}
                          for code in self.codes}  # fmt: skip
@@ -74,6 +79,7 @@ class LearnedSuggester:
         self.parent = {code.code_id: code.parent_id for code in codebook.codes}
         self.similar = SimilarPassages(model.known)
         self._splitters: dict[str, Language] = {}
+        self._chains: dict[str, list[str]] = {}
 
     @classmethod
     def load(cls, project_dir: Path, codebook: Codebook, run_unit: str) -> LearnedSuggester | None:
@@ -92,25 +98,14 @@ class LearnedSuggester:
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> list[ModelSegment]:
         """The model's suggestions for one transcript, given the rules' suggestions for it."""
-        layout, units = self._sentences(transcript)
+        layout, units = self._sentences(transcript, segments.layout if isinstance(segments, CodedSegments) else None)
         if not units or not self.codes:
             return []
-        texts = [transcript.text[start:end] for _, start, end in units]
-        candidates: dict[tuple[str, int, int], _Candidate] = {}
-        for (turn, start, end), text, (scores, doc) in zip(units, texts, self.model.scores(texts), strict=True):
-            for code in self.codes:
-                score = scores[code]
-                if score < self.model.threshold or not self._applies(code, turn):
-                    continue
-                unit_start, unit_end = layout.expand(self.units[code], turn.number, start, end)
-                key = (code, unit_start, unit_end)
-                if key not in candidates or candidates[key].score < score:
-                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc), score)
         others = [(s.code_id, s.start_char, s.end_char) for s in segments] + self.coded_by_people.get(transcript.name, [])
-        mine = list(candidates.values())
+        mine = self._candidates(transcript, layout, units, segments)
         kept = sorted((c for c in mine if not self._covered(c, others, mine)), key=lambda c: (c.start_char, c.end_char, c.code_id))
-        why = [ModelReason(self.model_id, weighed_words(self.model, c.words, c.code_id), self.similar.most_similar(c.sentence, c.code_id))
-               for c in kept]  # fmt: skip
+        why = [ModelReason(self.model_id, (*weighed_context(self.model, c.context, c.code_id), *weighed_words(self.model, c.words, c.code_id)),
+                           self.similar.most_similar(c.sentence, c.code_id)) for c in kept]  # fmt: skip
         return [
             ModelSegment(
                 segment_id=segment_id_for(transcript.content_hash, item.code_id, item.start_char, item.end_char),
@@ -122,6 +117,34 @@ class LearnedSuggester:
             for item, reason in zip(kept, why, strict=True)
         ]  # fmt: skip
 
+    def _candidates(self, transcript: Transcript, layout: UnitLayout, units: Sequence[tuple[Turn, int, int]],
+                    segments: Sequence[Segment]) -> list[_Candidate]:  # fmt: skip
+        """Per code and unit, the best-scoring suggestion of either component, where its score reaches the calibrated one."""
+        texts = [transcript.text[start:end] for _, start, end in units]
+        ruled = rule_codes([(start, end) for _, start, end in units], ((s.code_id, s.start_char, s.end_char) for s in segments), self._chain)
+        contexts = all_context_tokens(ruled, [turn.number for turn, _, _ in units])
+        candidates: dict[tuple[str, int, int], _Candidate] = {}
+        # A model whose words suggest no code (they were never precise enough) need not read the words.
+        uses_words = any(self.model.min_score(WORDS, code) is not None for code in self.codes)
+        read: Sequence[tuple[dict[str, float], Doc | None]] = self.model.scores(texts) if uses_words else [({}, None)] * len(texts)
+        scored = zip(units, texts, contexts, read, self.model.context_scores(contexts), strict=True)
+        for (turn, start, end), text, context, (words, doc), around in scored:
+            for code in self.codes:
+                by_words, by_context = self._reaches(WORDS, code, words.get(code, 0.0)), self._reaches(CONTEXT, code, around[code])
+                if not (by_words or by_context) or not self._applies(code, turn):
+                    continue
+                score = max(words[code] if by_words else 0.0, around[code] if by_context else 0.0)
+                unit_start, unit_end = layout.expand(self.units[code], turn.number, start, end)
+                key = (code, unit_start, unit_end)
+                if key not in candidates or candidates[key].score < score:
+                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc) if doc and by_words else (),
+                                                 context if by_context else (), score)  # fmt: skip
+        return list(candidates.values())
+
+    def _reaches(self, component: str, code: str, score: float) -> bool:
+        min_score = self.model.min_score(component, code)
+        return min_score is not None and score >= min_score
+
     def _covered(self, candidate: _Candidate, others: Sequence[tuple[str, int, int]], mine: Sequence[_Candidate]) -> bool:
         """Whether a rule or a person has the code, or a sub-code of it, on the passage, or the model a sub-code of it."""
         theirs = [(code, start, end) for code, start, end in others if code == candidate.code_id or candidate.code_id in self._chain(code)]
@@ -129,27 +152,30 @@ class LearnedSuggester:
         return any(start < candidate.end_char and candidate.start_char < end for _, start, end in (*theirs, *below))
 
     def _chain(self, code: str) -> list[str]:
-        chain = [code]
-        while (parent := self.parent.get(chain[-1])) and parent not in chain:
-            chain.append(parent)
-        return chain
+        """The code and every code above it (kept: a run asks for each code's many times)."""
+        if code not in self._chains:
+            chain = [code]
+            while (parent := self.parent.get(chain[-1])) and parent not in chain:
+                chain.append(parent)
+            self._chains[code] = chain
+        return self._chains[code]
 
     def _applies(self, code: str, turn: Turn) -> bool:
         speakers = self.speakers[code]
         return bool(speakers & {EVERYONE, PARTICIPANTS, turn.speaker.casefold()})
 
-    def _sentences(self, transcript: Transcript) -> tuple[UnitLayout, list[tuple[Turn, int, int]]]:
-        """The sentences of the participants' turns, as the rules' coding cuts them."""
-        layout = UnitLayout(transcript)
-        splitter = self._splitter(transcript.language or "en")
-        turns = [piece for turn in transcript.turns if turn.role != "interviewer" for piece in pieces(turn, transcript.text)]
-        units: list[tuple[Turn, int, int]] = []
-        texts = [transcript.turn_text(turn) for turn in turns]
-        for doc, text, turn in zip(splitter.pipe(texts), texts, turns, strict=True):
-            layout.add_sentences(turn, doc, text, TokenOffsets(doc))
-        for turn in transcript.turns:
-            units += [(turn, start, end) for start, end in layout.sentences.get(turn.number, [])]
-        return layout, units
+    def _sentences(self, transcript: Transcript, cut: UnitLayout | None) -> tuple[UnitLayout, list[tuple[Turn, int, int]]]:
+        """The sentences of the participants' turns, as the rules' coding cut them (``cut``, when it has them all)."""
+        spoken = [turn for turn in transcript.turns if turn.role != "interviewer"]
+        layout = cut if cut is not None and all(turn.number in cut.sentences for turn in spoken) else None
+        if layout is None:
+            layout = UnitLayout(transcript)
+            splitter = self._splitter(transcript.language or "en")
+            turns = [piece for turn in spoken for piece in pieces(turn, transcript.text)]
+            texts = [transcript.turn_text(turn) for turn in turns]
+            for doc, text, turn in zip(splitter.pipe(texts), texts, turns, strict=True):
+                layout.add_sentences(turn, doc, text, TokenOffsets(doc))
+        return layout, [(turn, start, end) for turn in spoken for start, end in layout.sentences.get(turn.number, [])]
 
     def _splitter(self, language: str) -> Language:
         if language not in self._splitters:

@@ -1,7 +1,7 @@
 """What ``ipl-coder learn`` trained on, and the learned model's reasons, as the store keeps them.
 
 The model itself lives in the project folder (see :mod:`ipl_coder.learning`);
-the store records each training: when, where, with what seed and threshold,
+the store records each training: when, where, with what seed and precision asked for,
 from the decisions up to which one, and per code how many passages it learned
 from or that it had too few. A model suggestion's reason is kept with the
 segment, as JSON, so every export can show it without the model.
@@ -48,22 +48,22 @@ class LearnedQueries:
         row = self.connection.execute("SELECT decision_id, decided_at FROM decisions ORDER BY decision_id DESC LIMIT 1").fetchone()
         return (int(row["decision_id"]), row["decided_at"]) if row else (None, None)
 
-    def record_learned_model(self, *, folder: str, seed: int, threshold: float, last_decision: tuple[int | None, str | None],
+    def record_learned_model(self, *, folder: str, seed: int, precision: float, last_decision: tuple[int | None, str | None],
                              transcripts: int, units: int, seconds: float, spacy_version: str, ipl_coder_version: str,
                              codes: Sequence[LearnedCode]) -> int:  # fmt: skip
         """Record one training and its codes; returns the model's id."""
         with self.connection:
             cursor = self.connection.execute(
-                "INSERT INTO learned_models (trained_at, folder, seed, threshold, last_decision_id, last_decided_at,"
+                "INSERT INTO learned_models (trained_at, folder, seed, precision_target, last_decision_id, last_decided_at,"
                 " transcripts, units, seconds, spacy_version, ipl_coder_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (now(), folder, seed, threshold, *last_decision, transcripts, units, seconds, spacy_version, ipl_coder_version),
+                (now(), folder, seed, precision, *last_decision, transcripts, units, seconds, spacy_version, ipl_coder_version),
             )  # fmt: skip
             model_id = int(cursor.lastrowid or 0)
             self.connection.executemany(
-                "INSERT INTO learned_codes (model_id, code_id, positives, negatives, from_examples, trained)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(model_id, code.code_id, code.positives, code.negatives, code.from_examples, int(code.trained))
-                 for code in codes],
+                "INSERT INTO learned_codes (model_id, code_id, positives, negatives, from_examples, trained, suggested)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(model_id, code.code_id, code.positives, code.negatives, code.from_examples, int(code.trained),
+                  None if code.suggested is None else int(code.suggested)) for code in codes],
             )  # fmt: skip
         return model_id
 
@@ -76,12 +76,13 @@ class LearnedQueries:
         if row is None:
             return None
         codes = tuple(
-            LearnedCode(code["code_id"], code["positives"], code["negatives"], code["from_examples"], bool(code["trained"]))
+            LearnedCode(code["code_id"], code["positives"], code["negatives"], code["from_examples"], bool(code["trained"]),
+                        None if code["suggested"] is None else bool(code["suggested"]))
             for code in self.connection.execute(
                 "SELECT * FROM learned_codes WHERE model_id = ? ORDER BY rowid", (row["model_id"],))
         )  # fmt: skip
         return LearnedModelRow(
             model_id=row["model_id"], trained_at=row["trained_at"], folder=row["folder"], seed=row["seed"],
-            threshold=row["threshold"], last_decision_id=row["last_decision_id"], last_decided_at=row["last_decided_at"],
+            precision=row["precision_target"], last_decision_id=row["last_decision_id"], last_decided_at=row["last_decided_at"],
             transcripts=row["transcripts"], units=row["units"], seconds=row["seconds"], codes=codes,
         )  # fmt: skip

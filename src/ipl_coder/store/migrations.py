@@ -238,6 +238,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (model_id, code_id)
     );
     """,
+    # 7: the model suggests a code only from the score at which its suggestions, tried on the team's own decisions,
+    # were right often enough: a learn records that precision asked for instead of one score for every code (NULL for
+    # the learns before, which had one), and per code whether the model suggests it (NULL before).
+    """
+    CREATE TABLE learned_models_new (
+        model_id INTEGER PRIMARY KEY,
+        trained_at TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        precision_target REAL,
+        last_decision_id INTEGER,
+        last_decided_at TEXT,
+        transcripts INTEGER NOT NULL,
+        units INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        spacy_version TEXT NOT NULL,
+        ipl_coder_version TEXT NOT NULL
+    );
+    INSERT INTO learned_models_new
+        SELECT model_id, trained_at, folder, seed, NULL, last_decision_id, last_decided_at, transcripts, units, seconds,
+               spacy_version, ipl_coder_version FROM learned_models;
+    DROP TABLE learned_models;
+    ALTER TABLE learned_models_new RENAME TO learned_models;
+    ALTER TABLE learned_codes ADD COLUMN suggested INTEGER;
+    """,
 )
 
 

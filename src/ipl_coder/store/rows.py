@@ -203,6 +203,7 @@ class LearnedCode:
     negatives: int
     from_examples: int  # of those, the codebook's match and no_match examples
     trained: bool  # False: too few to learn from, left to the rules
+    suggested: bool | None = None  # whether the model suggests it (trained, and precise enough); None: not known
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class LearnedModelRow:
     trained_at: str
     folder: str
     seed: int
-    threshold: float
+    precision: float | None  # how often a code's suggestions had to be right when tried; None: a learn of before
     last_decision_id: int | None  # the decisions it learned from are those up to this one
     last_decided_at: str | None
     transcripts: int  # reviewed transcripts it took passages from
