@@ -81,16 +81,27 @@ class CodebookMatcher:
         self.patterns: list[_Pattern] = []
         self.uses: dict[int, tuple[TermUse, ...]] = {}  # term key -> every use of it
         # The codes whose token patterns to run; None: every code's. A re-run codes only the codes it has no
-        # segments of (segment_cache.py), and the Matcher is the costly part of matching.
+        # segments of (segment_cache.py): the Matcher is the costly part of matching, and the other codes' hits
+        # would only be sorted and set aside.
         self.wanted: frozenset[str] | None = None
+        self._wanted_keys: dict[frozenset[str], frozenset[int]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         hits = set(self.lower_matcher(doc)) | set(self.lemma_matcher(doc))  # as_spans=False: plain triples
         if self.patterns:
             hits.update(self._pattern_hits(doc))
+        if self.wanted is not None:
+            keys = self._keys_of(self.wanted)
+            hits = {hit for hit in hits if hit[0] in keys}
         # In text order, so the words of evidence that ties on its characters come in the order they are said.
         doc.user_data[MATCHES] = sorted((hit for hit in hits if hit[1] != hit[2]), key=lambda hit: (hit[1], hit[2], hit[0]))
         return doc
+
+    def _keys_of(self, codes: frozenset[str]) -> frozenset[int]:
+        """The term and pattern keys some of ``codes`` use."""
+        if codes not in self._wanted_keys:
+            self._wanted_keys[codes] = frozenset(key for key, uses in self.uses.items() if any(use.code_id in codes for use in uses))
+        return self._wanted_keys[codes]
 
     def add_codebook(self, codebook: Codebook) -> None:
         strings = self.nlp.vocab.strings
