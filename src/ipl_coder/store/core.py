@@ -45,7 +45,7 @@ from ipl_coder.store.rows import (
     TranscriptRow,
     TurnRow,
 )  # fmt: skip
-from ipl_coder.store.sql import DECIDED, json_dict, json_list, now, write_error
+from ipl_coder.store.sql import DECIDED, json_dict, json_list, json_tuple, now, write_error
 
 STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
@@ -471,7 +471,7 @@ def _segment_row(row: sqlite3.Row) -> SegmentRow:
         segment_id=row["segment_id"], transcript=row["transcript"], code_id=row["code_id"],
         start_char=row["start_char"], end_char=row["end_char"], speaker=row["speaker"],
         turn_number=row["turn_number"], unit=row["unit"], text=row["text"],
-        matched=tuple(json.loads(row["matched_json"])), rules=tuple(json.loads(row["rules_json"])),
+        matched=json_tuple(row["matched_json"]), rules=json_tuple(row["rules_json"]),
         origin=row["origin"], status=row["status"], suggested=bool(row["suggested"]), timestamp=row["timestamp"],
         coder=row["coder"], decided_by=row["decided_by"], decided_at=row["decided_at"], score=row["score"],
         reason=reason_from_json(row["reason_json"]) if row["origin"] == "model" else None,

@@ -33,6 +33,12 @@ def _json_tuple(values: tuple[str, ...]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
 
+@lru_cache(maxsize=8192)
+def json_tuple(text: str) -> tuple[str, ...]:
+    """A stored JSON list, read back: most segments share a few, each parsed once."""
+    return tuple(json.loads(text))
+
+
 def json_dict(values: Any) -> str:
     return json.dumps(dict(values), ensure_ascii=False)
 
