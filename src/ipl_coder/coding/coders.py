@@ -28,7 +28,7 @@ from ipl_coder.coding.doc_cache import PieceDocs
 from ipl_coder.coding.matching import ALL, ANY, EXCLUDE, MATCHES, NEAR_A, NEAR_B, NONE, RULES, CodebookMatcher, TermUse
 from ipl_coder.coding.pipeline import PipelineInfo
 from ipl_coder.coding.segment_cache import SegmentCache, code_key
-from ipl_coder.store import segment_id_for
+from ipl_coder.store import ModelReason, segment_id_for
 from ipl_coder.transcripts import Transcript, Turn, paragraph_bounds
 
 if TYPE_CHECKING:
@@ -63,6 +63,15 @@ class Segment:
     rules: tuple[str, ...]
     text: str
     status: str = PENDING
+
+
+@dataclass(frozen=True)
+class ModelSegment(Segment):
+    """A suggestion of the learned model (ipl_coder.learning): its words are those that weighed most, it has no rules,
+    and it has a score and the reason for it (none when read back from a .qdpx file, which does not carry it)."""
+
+    score: float | None = None
+    reason: ModelReason | None = None
 
 
 def _segment_from_fields(values: dict[str, Any]) -> Segment:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
-from ipl_coder.coding.coders import CodedSegments, Segment, UnitLayout, pieces
+from ipl_coder.coding.coders import CodedSegments, ModelSegment, Segment, UnitLayout, pieces
 from ipl_coder.coding.doc_arrays import TokenOffsets
 from ipl_coder.learning.context import all_context_tokens, rule_codes
 from ipl_coder.learning.model import CONTEXT, WORDS, LearnedModel, model_folder
@@ -31,25 +31,6 @@ from ipl_coder.transcripts import Transcript, Turn
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
-
-
-@dataclass(frozen=True)
-class ModelSegment:
-    """A suggestion of the learned model: a segment with a score and a reason."""
-
-    segment_id: str
-    transcript: str
-    code_id: str
-    start_char: int
-    end_char: int
-    speaker: str
-    turn_number: int
-    unit: str
-    matched: tuple[str, ...]  # the words that weighed most
-    rules: tuple[str, ...]  # none: no rule made it
-    text: str
-    score: float
-    reason: ModelReason
 
 
 @dataclass(frozen=True)

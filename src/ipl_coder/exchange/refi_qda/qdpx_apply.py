@@ -103,7 +103,7 @@ def _code_matcher(store: ProjectStore, project: RefiProject, result: QdpxImportR
 
 def _machine_suggestions(store: ProjectStore, added: list[PlacedSource], code_of: dict[str, str], run_id: int,
                          result: QdpxImportResult) -> None:  # fmt: skip
-    from ipl_coder.coding.coders import Segment
+    from ipl_coder.coding.coders import ModelSegment, Segment
 
     for item in added:
         segments, learned = [], []
@@ -116,9 +116,9 @@ def _machine_suggestions(store: ProjectStore, added: list[PlacedSource], code_of
             speaker, turn_number = _turn_at(item.transcript, start)
             found = LEARNED_MODEL.fullmatch(" ".join(suggestion[0]))
             if found:  # the learned model's, not a rule's: it stays the model's, with its score (its reasons are not in the file)
-                learned.append(_ImportedModelSegment(segment_id, item.transcript.name, code_id, start, end, speaker, turn_number,
-                                                     "sentence", suggestion[1], (), item.transcript.text[start:end],
-                                                     float(found["score"]) if found["score"] else None))  # fmt: skip
+                learned.append(ModelSegment(segment_id, item.transcript.name, code_id, start, end, speaker, turn_number,
+                                            "sentence", suggestion[1], (), item.transcript.text[start:end],
+                                            score=float(found["score"]) if found["score"] else None))  # fmt: skip
                 continue
             segments.append(Segment(segment_id, item.transcript.name, code_id, start, end, speaker, turn_number, "sentence",
                                     suggestion[1], suggestion[0], item.transcript.text[start:end]))  # fmt: skip
@@ -128,25 +128,6 @@ def _machine_suggestions(store: ProjectStore, added: list[PlacedSource], code_of
 
 
 LEARNED_MODEL = re.compile(r"learned model(?: (?P<score>[01](?:\.\d+)?))?")  # how qdpx_writer names the model's "rule"
-
-
-@dataclass(frozen=True)
-class _ImportedModelSegment:
-    """A learned model's suggestion read back from a .qdpx file: its score, but not its reason."""
-
-    segment_id: str
-    transcript: str
-    code_id: str
-    start_char: int
-    end_char: int
-    speaker: str
-    turn_number: int
-    unit: str
-    matched: tuple[str, ...]
-    rules: tuple[str, ...]
-    text: str
-    score: float | None
-    reason: None = None
 
 
 def _decisions(store: ProjectStore, project: RefiProject, added: list[PlacedSource], code_of: dict[str, str], coder: str | None,
