@@ -298,3 +298,18 @@ def test_the_xlsx_is_written_row_by_row_and_sized_after_the_last(fresh_project: 
     assert {column: sheet.column_dimensions[chr(ord("A") + index)].width for index, column in enumerate(SHEET_COLUMNS)
             if column in WIDTHS} == WIDTHS  # fmt: skip
     assert all(sheet.cell(row, SHEET_COLUMNS.index("note") + 1).alignment.wrap_text for row in range(2, last + 1))
+
+
+def test_a_review_sheet_is_written_without_importing_spacy(fresh_project: Path, tmp_path: Path) -> None:
+    """The codebook read back from the store is not checked against spaCy again: spaCy's import is most of a second."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom ipl_coder.cli import main\n"
+              "try:\n    main()\nexcept SystemExit as end:\n    assert end.code in (0, None), end.code\n"
+              "print('spacy' in sys.modules)")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", script, "review", "export", "-p", str(fresh_project), "-o",
+                             str(tmp_path / "sheet.csv"), "--coder", "ana"], capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False" and (tmp_path / "sheet.csv").stat().st_size > 0

@@ -89,8 +89,11 @@ def _parsed(text: str, path: Path) -> Codebook:
     return parse_codebook_text(text, path)
 
 
-def parse_codebook_text(text: str, path: Path) -> Codebook:
-    parser = _CodebookParser(path)
+def parse_codebook_text(text: str, path: Path, *, stored: bool = False) -> Codebook:
+    """``stored``: the copy a run checked and kept in the project store, read by a command that matches no text
+    with it (a review sheet, an export): its token patterns are not given to spaCy's validator again, which
+    would import spaCy (most of a second) for nothing."""
+    parser = _CodebookParser(path, check_patterns=not stored)
     try:
         root = load_yaml(text)
         parser.problems += [Problem(path, line + 1, column + 1, message) for (line, column), message in not_characters(root)]
@@ -117,8 +120,9 @@ def _plain(value: Any) -> Any:
 
 
 class _CodebookParser:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, check_patterns: bool = True) -> None:
         self.path = path
+        self.check_patterns = check_patterns
         self.problems: list[Problem] = []
         self.codes: list[Code | None] = []
         self.first_seen: dict[str, int] = {}  # code id -> line
@@ -400,7 +404,7 @@ class _CodebookParser:
                 return None
             where, item = position(item, "pattern", value=True), item["pattern"]
         pattern = _plain(item)
-        message = pattern_problem(pattern)
+        message = pattern_problem(pattern) if self.check_patterns else None
         if message:
             self.problem(where, f"malformed pattern in {what}: {message}")
             return None

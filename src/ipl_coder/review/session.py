@@ -326,7 +326,7 @@ def open_codebook(store: ProjectStore) -> Codebook | None:
     if stored is None:
         return None
     try:
-        return parse_codebook_text(stored.yaml_text, Path(stored.source_path))
+        return parse_codebook_text(stored.yaml_text, Path(stored.source_path), stored=True)
     except Exception:  # noqa: BLE001 - a codebook stored by an older ipl-coder may not parse now; labels will do
         return None
 

@@ -103,7 +103,7 @@ class _ProjectData:
         codebook = None
         if stored is not None:
             try:
-                codebook = parse_codebook_text(stored.yaml_text, Path(stored.source_path))
+                codebook = parse_codebook_text(stored.yaml_text, Path(stored.source_path), stored=True)
             except CodebookError:
                 codebook = None  # an old codebook the schema no longer reads: the code rows still give the tree
         transcripts = store.transcripts()
