@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -243,7 +244,9 @@ def test_a_damaged_segments_entry_is_coded_afresh_and_replaced(tmp_path: Path) -
     damaged[0].write_text("not JSON", encoding="utf-8")
     damaged[1].write_bytes(damaged[1].read_bytes()[:50])
     text = damaged[2].read_text(encoding="utf-8")
-    damaged[2].write_text(text.replace('"start_char": ', '"start_char": "'), encoding="utf-8")  # numbers as text
+    numbers_as_text = re.sub(r"\[\[(\d+),", r'[["\1",', text, count=1)  # one code's first segment starts at "12"
+    assert numbers_as_text != text
+    damaged[2].write_text(numbers_as_text, encoding="utf-8")
     assert code(SAMPLES, project)["cache"]["reused"] == SAMPLE_COUNT  # their Docs were cached
     assert segments(project) == stored
     assert all(entry.read_text(encoding="utf-8").startswith('{"codes"') for entry in entries(project, SEGMENTS_SUFFIX))

@@ -74,13 +74,9 @@ class ModelSegment(Segment):
     reason: ModelReason | None = None
 
 
-def _segment_from_fields(values: dict[str, Any]) -> Segment:
-    """A segment as segment_cache.py keeps it (its fields by name, lists for tuples); TypeError for anything else."""
-    segment = Segment(**{**values, "matched": tuple(values["matched"]), "rules": tuple(values["rules"])})
-    numbers, texts = (segment.start_char, segment.end_char, segment.turn_number), (segment.segment_id, segment.code_id, segment.text)
-    if not all(type(number) is int for number in numbers) or not all(isinstance(text, str) for text in texts):
-        raise TypeError("not a segment this program wrote")
-    return segment
+def _saved_row(segment: Segment) -> list[Any]:
+    """What the segment cache keeps of a segment: the rest follows from the transcript and the code."""
+    return [segment.start_char, segment.end_char, segment.speaker, segment.turn_number, segment.matched, segment.rules]
 
 
 class UnitLayout:
@@ -229,9 +225,7 @@ class TranscriptCoder:
         turns = [piece for turn in transcript.turns if self.applying(turn) for piece in pieces(turn, transcript.text)]
         texts = [transcript.turn_text(turn) for turn in turns]
         entry = self.segment_cache.entry(transcript, texts) if self.segment_cache else None
-        known = self.segment_cache.load(entry, _segment_from_fields) if self.segment_cache and entry else {}
-        kept = [segment for code_id, key in self.code_keys.items() if key in known for segment in known[key]]
-        needed = frozenset(code_id for code_id, key in self.code_keys.items() if key not in known)
+        kept, needed = self._kept_segments(transcript, entry)
         layout: UnitLayout | None = None
         if needed:
             fresh, layout = self._code_afresh(transcript, turns, texts, needed)
@@ -239,14 +233,34 @@ class TranscriptCoder:
             fresh = []
             self.docs.keep(transcript.content_hash, texts)  # the next edit will want its Docs: not pruned
         if self.segment_cache and entry and needed:
-            by_code: dict[str, list[Segment]] = defaultdict(list)
+            rows: dict[str, list[Any]] = {key: [] for key in self.code_keys.values()}
             for segment in (*kept, *fresh):
-                by_code[segment.code_id].append(segment)
-            self.segment_cache.save(entry, {key: by_code.get(code_id, []) for code_id, key in self.code_keys.items()})
+                rows[self.code_keys[segment.code_id]].append(_saved_row(segment))
+            self.segment_cache.save(entry, rows)
         segments = CodedSegments(sorted((*kept, *fresh), key=lambda segment: (segment.start_char, segment.end_char, segment.code_id)))
         segments.from_cache = not needed or self.docs.reused
         segments.layout = layout  # None when no Doc was read: the learned model cuts the sentences itself
         return segments
+
+    def _kept_segments(self, transcript: Transcript, entry: Path | None) -> tuple[list[Segment], frozenset[str]]:
+        """The segments the cache holds for codes whose rules are unchanged, and the codes left to match."""
+        saved = self.segment_cache.load(entry) if self.segment_cache and entry else {}
+        kept: list[Segment] = []
+        needed: set[str] = set()
+        for code_id, key in self.code_keys.items():
+            try:
+                kept += [self._saved_segment(transcript, code_id, row) for row in saved[key]]
+            except (KeyError, TypeError, ValueError):  # not there, or not as this program writes it: match it again
+                needed.add(code_id)
+        return kept, frozenset(needed)
+
+    def _saved_segment(self, transcript: Transcript, code_id: str, row: list[Any]) -> Segment:
+        start, end, speaker, turn_number, matched, rules = row
+        if not (type(start) is int and type(end) is int and type(turn_number) is int and 0 <= start < end <= len(transcript.text)
+                and isinstance(speaker, str) and all(isinstance(word, str) for word in (*matched, *rules))):  # fmt: skip
+            raise TypeError("not a segment this program saved")
+        return Segment(segment_id_for(transcript.content_hash, code_id, start, end), transcript.name, code_id, start, end,
+                       speaker, turn_number, self.units[code_id], tuple(matched), tuple(rules), transcript.text[start:end])
 
     def _code_afresh(self, transcript: Transcript, turns: list[Turn], texts: list[str],
                      needed: frozenset[str]) -> tuple[list[Segment], UnitLayout]:  # fmt: skip

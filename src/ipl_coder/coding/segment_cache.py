@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ipl_coder import __version__
 from ipl_coder.coding.doc_cache import SEGMENTS_SUFFIX, save_entry, touch_entry
@@ -34,9 +34,7 @@ if TYPE_CHECKING:
     from ipl_coder.codebook.model import Code
     from ipl_coder.transcripts import Transcript
 
-T = TypeVar("T")
-
-SEGMENTS_FORMAT = 1  # bump when the entry's layout changes
+SEGMENTS_FORMAT = 2  # bump when the entry's layout changes (2: only what the transcript and code do not say)
 # What turns Docs and rules into segments: a change to any of them is a new key for every entry.
 _CODING_SOURCES = ("coders.py", "units.py", "matching.py", "doc_arrays.py", "sentences.py", "clitics.py", "pipeline.py",
                    "segment_cache.py")  # fmt: skip
@@ -63,20 +61,21 @@ class SegmentCache:
                               transcript.content_hash, turns, list(texts)], ensure_ascii=False)  # fmt: skip
         return self.folder / f"{hashlib.sha256(context.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}{SEGMENTS_SUFFIX}"
 
-    def load(self, path: Path, make: Callable[[dict[str, Any]], T]) -> dict[str, list[T]]:
-        """Segments by code key, each made by ``make`` from its fields; empty when there is no entry to trust."""
+    def load(self, path: Path) -> dict[str, list[Any]]:
+        """Each code's segments as saved (lists of JSON values), by code key; empty when there is no entry to trust."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            found = {str(key): [make(values) for values in rows] for key, rows in data["codes"].items()}
+            codes = data["codes"]
+            if not isinstance(codes, dict) or not all(isinstance(rows, list) for rows in codes.values()):
+                return {}
         except (OSError, ValueError, KeyError, TypeError):
             return {}
         touch_entry(path)
-        return found
+        return codes
 
     def save(self, path: Path, by_key: Mapping[str, Sequence[Any]]) -> None:
-        """Keep each code's segments (dataclasses) by code key, in place of what the entry held."""
-        rows = {key: [vars(segment) for segment in segments] for key, segments in by_key.items()}  # asdict: ten times slower
-        save_entry(path, json.dumps({"codes": rows}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        """Keep each code's segments (JSON values: what the transcript and the code do not already say) by code key."""
+        save_entry(path, json.dumps({"codes": by_key}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 @cache
