@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -151,3 +152,11 @@ def atomic_file(path: Path, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """A file that appears under ``path`` only once it is complete, so a crash never leaves half a file."""
     with atomic_path(path) as temporary, temporary.open("w", encoding=encoding, newline="") as handle:
         yield handle
+
+
+def sources_hash(folder: Path, names: Iterable[str]) -> str:
+    """A hash of some of this program's own source files: a cache keyed by it misses once any of them changes."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()

@@ -24,7 +24,7 @@ from typing import Any
 from ipl_coder import __version__
 from ipl_coder.codebook.model import BooleanRule, Code, Codebook, NearRule, PatternRule, Rules, TermRule
 from ipl_coder.errors import ProjectError
-from ipl_coder.files import atomic_path
+from ipl_coder.files import atomic_path, sources_hash
 
 SAVED_FORMAT = 1  # bump when this file's layout changes
 # Reading the YAML into the model is these files' work: any change to them (a new check, a new field) is a new key.
@@ -38,10 +38,7 @@ def saved_path(folder: Path, text: str) -> Path:
 
 @cache
 def _reader_hash() -> str:
-    digest = hashlib.sha256()
-    for name in _READER_SOURCES:
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()
+    return sources_hash(Path(__file__).parent, _READER_SOURCES)
 
 
 def read_saved(folder: Path, text: str, path: Path) -> Codebook | None:

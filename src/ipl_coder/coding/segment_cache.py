@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ipl_coder import __version__
 from ipl_coder.coding.doc_cache import SEGMENTS_SUFFIX, save_entry, touch_entry
+from ipl_coder.files import sources_hash
 
 if TYPE_CHECKING:
     from ipl_coder.codebook.model import Code
@@ -80,7 +81,4 @@ class SegmentCache:
 
 @cache
 def _coding_hash() -> str:
-    digest = hashlib.sha256()
-    for name in _CODING_SOURCES:
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()
+    return sources_hash(Path(__file__).parent, _CODING_SOURCES)
