@@ -208,10 +208,13 @@ def test_a_pipeline_that_cannot_load_leaves_no_project_behind(tmp_path: Path) ->
     assert not (tmp_path / "p").exists()
 
 
-def test_when_every_file_is_skipped_it_says_so(write_file: Callable[..., Path], tmp_path: Path) -> None:
-    exit_code, stdout, stderr = run("code", write_file("empty.txt", ""), "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
-    assert exit_code == 0 and "the file is empty" in stderr
-    assert stdout.strip() == "No transcript could be coded (1 file skipped)."
+def test_when_every_file_is_skipped_it_says_so_and_fails(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    empty = write_file("empty.txt", "")
+    for extra in ((), ("--quiet",), ("--json",)):
+        exit_code, stdout, stderr = run("code", empty, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", *extra)
+        assert exit_code == 1, extra
+        assert f"no transcript could be coded: {empty} was skipped, the file is empty; fix or remove it" in " ".join(stderr.split())
+    assert json.loads(stdout)["skipped"][0]["reason"] == "the file is empty"
 
 
 def test_model_loads_a_pipeline_folder(tmp_path: Path) -> None:

@@ -150,7 +150,8 @@ def code_command(
     suggestions. Segments a person has decided on are never deleted or changed.
 
     A file that cannot be read (empty, binary, an encoding that cannot be told)
-    is reported in one line and skipped; the rest are coded. A transcript's
+    is reported in one line and skipped; the rest are coded (exit status 1
+    when none could be, or with --strict when any was skipped). A transcript's
     language comes from its front matter or the participants file, else the
     codebook's, and picks the codebook's terms in that language.
 
@@ -180,8 +181,19 @@ def code_command(
         print_json(result.to_json())
     elif not quiet:
         _print_summary(result)
+    if not result.coded:
+        # Nothing was coded: a script or a Makefile must not read this run as a success.
+        raise InputError(_nothing_coded(result))
     if strict and result.skipped:
         raise InputError(f"{count(len(result.skipped), 'file')} skipped and --strict is on; the others were coded")
+
+
+def _nothing_coded(result: CodeRunResult) -> str:
+    if not result.skipped:
+        return "no transcript could be coded"
+    first = result.skipped[0]
+    others = f" (and {count(len(result.skipped) - 1, 'other file')} that could not be coded either)" if len(result.skipped) > 1 else ""
+    return f"no transcript could be coded: {first.path} was skipped, {first.reason}{others}; fix or remove {'them' if others else 'it'} and run again"
 
 
 def _learned(project: Path, codebook_path: Path, unit: str | None, quiet: bool) -> LearnedSuggester | None:
@@ -227,8 +239,7 @@ def _print_summary(result: CodeRunResult) -> None:
     for note in result.notes:
         error_console.print(f"[yellow]Note[/] {escape(note)}", soft_wrap=True)
     if not result.coded:
-        console.print(f"No transcript could be coded ({count(len(result.skipped), 'file')} skipped).")
-        return
+        return  # the error that follows says so
     table = Table(title=f"Codes suggested ({result.unit} units)", title_justify="left")
     table.add_column("code")
     table.add_column("label")
