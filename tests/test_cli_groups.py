@@ -208,7 +208,7 @@ def test_front_matter_attributes_and_language(write_file: Callable[..., Path], t
 def test_a_language_the_codebook_lacks_is_skipped_with_a_reason(write_file: Callable[..., Path], tmp_path: Path) -> None:
     transcript = write_file("fr.txt", "---\nlanguage: fr\n---\nI: Et?\nP1: La frontière.\n")
     exit_code, _, stderr = run("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
-    assert exit_code == 0
+    assert exit_code == 1  # the only file: nothing was coded
     assert "it is in 'fr' (from its front matter), but the codebook has rules only in en, nb" in stderr
 
 

@@ -112,7 +112,8 @@ def test_an_escape_that_is_half_a_character_is_refused_where_it_is_written(write
     exit_code, _, stderr = run_cli("transcripts", "show", transcript)
     assert exit_code == 1 and f"Error: {transcript}: the YAML front matter holds '\\ud800', which is not a character" in stderr
     exit_code, _, stderr = run_cli("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p")
-    assert exit_code == 0 and f"Skipped {transcript}: the YAML front matter holds '\\ud800'" in stderr  # as any unreadable file
+    assert f"Skipped {transcript}: the YAML front matter holds '\\ud800'" in stderr  # as any unreadable file
+    assert exit_code == 1 and "no transcript could be coded" in stderr  # it was the only one
 
 
 def test_square_brackets_in_labels_are_printed_as_written(write_file: Callable[..., Path], tmp_path: Path) -> None:

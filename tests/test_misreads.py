@@ -187,7 +187,7 @@ def test_a_set_language_the_text_contradicts_is_kept_with_a_warning(tmp_path: Pa
 def test_a_detected_language_the_codebook_lacks_is_skipped_with_what_to_do(tmp_path: Path, write_file: Callable[..., Path]) -> None:
     codebook = write_file("en.yaml", "name: en only\nlanguage: en\ncodes:\n  - id: team\n    label: Team\n    terms: [team, teamet]\n")
     exit_code, _, stderr = run_cli("code", MISREAD / "norwegian_unset.txt", "-c", codebook, "-p", tmp_path / "p", "--jobs", "1")
-    assert exit_code == 0
+    assert exit_code == 1  # the only file: nothing was coded
     assert ("norwegian_unset.txt: it is in 'nb' (detected from the text, 100% sure), but the codebook has rules only in en; "
             "add 'nb:' terms to the codebook or set 'language:' in its front matter or the participants file if that is wrong") in stderr
 
