@@ -169,6 +169,25 @@ def test_an_unset_language_is_detected_and_coded_with_its_rules(tmp_path: Path) 
         assert len(list(store.segments())) >= 3  # 0 when it was coded with the English rules
 
 
+def test_a_text_too_short_to_tell_its_language_is_coded_in_the_codebooks_with_a_warning(
+    tmp_path: Path, write_file: Callable[..., Path]
+) -> None:
+    # Norwegian, but too short to detect: a two-language codebook codes it with its first language's rules, and says so.
+    transcript = write_file("kort.txt", "I: Hvordan?\nP1: Jeg er en bro mellom teamet og brukerne.\n")
+    exit_code, stdout, stderr = run_cli("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--json")
+    assert exit_code == 0, stderr
+    coded = json.loads(stdout)["coded"][0]
+    assert coded["language"] == "en"
+    assert coded["warnings"] == [
+        "no language is set, and the text is too short or too mixed to tell which it is in; it is coded with the "
+        "codebook's 'en' rules: set 'language:' in its front matter or the participants file if it is in another"
+    ]
+    english_only = write_file("en.yaml", "name: en only\nlanguage: en\ncodes:\n  - id: team\n    label: Team\n    terms: [team]\n")
+    exit_code, stdout, stderr = run_cli("code", transcript, "-c", english_only, "-p", tmp_path / "p2", "--json")
+    assert exit_code == 0, stderr
+    assert json.loads(stdout)["coded"][0]["warnings"] == []  # one language: there was nothing else to choose
+
+
 def test_a_set_language_the_text_contradicts_is_kept_with_a_warning(tmp_path: Path) -> None:
     text = (MISREAD / "norwegian_unset.txt").read_text(encoding="utf-8")
     path = tmp_path / "in" / "set_en.txt"

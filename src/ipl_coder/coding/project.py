@@ -313,8 +313,13 @@ def with_language(transcript: Transcript, codebook: Codebook, register: Particip
             f"add '{language}:' terms to the codebook or {fix}",
         )
     notes = list(transcript.notes)
+    warnings = [choice.warning] if choice.warning else []
+    if choice.code is None and choice.written is None and len(codebook.languages) > 1:
+        # A bilingual codebook and a text too short or too mixed to tell: the wrong language's rules find almost nothing.
+        warnings.append(f"no language is set, and the text is too short or too mixed to tell which it is in; it is coded "
+                        f"with the codebook's '{codebook.language}' rules: set 'language:' in its front matter or the "
+                        "participants file if it is in another")  # fmt: skip
     if choice.detected and language != codebook.language:
         notes.append(f"no language is set, and the text reads as '{language}' ({choice.source}): it is coded with the "
                      f"codebook's '{language}' rules, not its default '{codebook.language}'")  # fmt: skip
-    return replace(transcript, language=language, notes=tuple(notes),
-                   warnings=(*transcript.warnings, *filter(None, [choice.warning])))  # fmt: skip
+    return replace(transcript, language=language, notes=tuple(notes), warnings=(*transcript.warnings, *warnings))
