@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import IPL_CODEBOOK, SAMPLES, run_cli
-from ipl_coder.coding.doc_cache import CACHE_FOLDER, DOCS_FOLDER, SEGMENTS_SUFFIX, SUFFIX
+from ipl_coder.coding.doc_cache import CACHE_FOLDER, DOCS_FOLDER, KEEP_UNUSED_DAYS, SEGMENTS_SUFFIX, SUFFIX
 from ipl_coder.store import ProjectStore
 from ipl_coder.transcripts.reader import find_transcripts
 
@@ -90,6 +92,27 @@ def test_an_edited_transcript_is_coded_afresh_and_its_old_entry_removed(tmp_path
     code(corpus, fresh, "--no-cache")
     assert segments(project, "CA-PSW-01") == segments(fresh, "CA-PSW-01")
     assert segments(project) == segments(fresh)
+
+
+def test_a_run_of_some_transcripts_keeps_the_others_entries_until_they_are_long_unused(tmp_path: Path) -> None:
+    # Testing a codebook edit on one interview, then running them all, must not tokenise the others again.
+    project = tmp_path / "project"
+    first, second = SAMPLES / "CA-PSW-01.txt", SAMPLES / "NO-PSW-09.txt"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in (first, second):
+        shutil.copy(path, corpus / path.name)
+    code(corpus, project)
+    both = entries(project) + entries(project, SEGMENTS_SUFFIX)
+    assert len(both) == 4
+    code(corpus / first.name, project)
+    assert entries(project) + entries(project, SEGMENTS_SUFFIX) == both  # the second's are kept
+    assert code(corpus, project)["cache"]["reused"] == 2
+    month_ago = time.time() - (KEEP_UNUSED_DAYS + 1) * 24 * 3600
+    for entry in both:
+        os.utime(entry, (month_ago, month_ago))
+    code(corpus / first.name, project)
+    assert len(entries(project)) == 1 and len(entries(project, SEGMENTS_SUFFIX)) == 1  # the second's went: long unused
 
 
 def test_a_corrupt_cache_file_is_coded_afresh_and_replaced(tmp_path: Path) -> None:

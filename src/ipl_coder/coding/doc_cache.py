@@ -13,7 +13,8 @@ fresh one finds.
 A file that cannot be read is coded afresh and replaced; one that cannot be
 written is skipped: the cache only ever saves time, so deleting it is safe.
 Entries no transcript of a run used are removed when the run ends (see
-``prune``), so the folder holds one entry per transcript last coded.
+``prune``): after a run of the whole project at once, so the folder holds one
+entry per transcript; after a run of some transcripts, only long-unused ones.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ DOCS_FOLDER = "docs"
 CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)
 SUFFIX = ".spacy"
 SEGMENTS_SUFFIX = ".segments.json"  # each code's segments beside the Docs (segment_cache.py)
+KEEP_UNUSED_DAYS = 30  # how long a run of some transcripts keeps the entries it did not use (see prune)
 DEFAULT_COMPONENTS = frozenset({SENTENCIZER, SENTENCE_FIX, LEMMATIZER})  # see docbin.py
 
 
@@ -178,15 +180,22 @@ def run_started(project_dir: Path) -> float | None:
         return None
 
 
-def prune(project_dir: Path, started: float | None) -> int:
-    """Remove entries this run neither wrote nor reused (older than ``started``); the cache's size in bytes after."""
+def prune(project_dir: Path, started: float | None, every_transcript: bool) -> int:
+    """Remove entries this run neither wrote nor reused; the cache's size in bytes after.
+
+    After a run of ``every_transcript`` of the project, an entry it did not use
+    is stale (an old text, an old pipeline). After a run of only some, it may
+    be another transcript's, waiting for the next run of all: it goes only once
+    unused for ``KEEP_UNUSED_DAYS``.
+    """
     docs = cache_folder(project_dir) / DOCS_FOLDER
     remove_leftovers(docs, ["*"])  # half-written entries of a killed run: ".<name>.<random>.spacy"
+    before = None if started is None else started if every_transcript else started - KEEP_UNUSED_DAYS * 24 * 3600
     size = 0
     for entry in (*docs.glob(f"*{SUFFIX}"), *docs.glob(f"*{SEGMENTS_SUFFIX}")):
         try:
             status = entry.stat()
-            if started is not None and status.st_mtime < started:
+            if before is not None and status.st_mtime < before:
                 entry.unlink()
                 continue
             size += status.st_size

@@ -236,8 +236,7 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
                          segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
         notes = register_mismatches(new_register, [row.name for row in store.transcripts()]) if new_register else []
         exports = write_project_exports(store, project_dir, options.statuses)
-        # Workers have all finished: every entry this run used is touched or new.
-        cache = CacheReport(cache_folder(project_dir), reused, prune(project_dir, cache_started)) if options.cache else None
+        cache = _pruned_cache(store, project_dir, coded, reused, cache_started) if options.cache else None
     if saved_codebooks is not None:
         save_codebook(saved_codebooks, codebook)  # after a run that worked: a failed one leaves no new folder behind
     return CodeRunResult(
@@ -247,6 +246,13 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
         exports=exports.paths, seconds=time.perf_counter() - started, counted_statuses=options.statuses,
         notes=(*notes, *exports.notes), cache=cache, learned_model=options.learned.model_id if options.learned else None,
     )  # fmt: skip
+
+
+def _pruned_cache(store: ProjectStore, project_dir: Path, coded: Sequence[CodedTranscript], reused: int,
+                  started: float | None) -> CacheReport:  # fmt: skip
+    """Once the workers have all finished (every entry this run used is touched or new): the cache, stale entries gone."""
+    every_transcript = {row.name for row in store.transcripts()} <= {item.name for item in coded}
+    return CacheReport(cache_folder(project_dir), reused, prune(project_dir, started, every_transcript))
 
 
 def _read(transcript_file: TranscriptFile, interviewer_labels: tuple[str, ...], codebook: Codebook,
