@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -36,10 +37,16 @@ def test_diff_shows_added_and_dropped_segments_and_changes_nothing(tmp_path: Pat
     draft.write_text(text.replace(line, ""), encoding="utf-8")  # and one dropped
     before = store_dump(project)
     exports = {path.name: path.read_bytes() for path in project.iterdir() if path.suffix in (".csv", ".jsonl")}
+    cache = {path: path.read_bytes() for path in (project / "cache").rglob("*") if path.is_file()}
     exit_code, stdout, _ = run_cli("codebook", "diff", IPL_CODEBOOK, draft, "--project", project, "--out", out)
     assert exit_code == 0
     assert store_dump(project) == before
     assert exports == {path.name: path.read_bytes() for path in project.iterdir() if path.suffix in (".csv", ".jsonl")}
+    assert cache == {path: path.read_bytes() for path in (project / "cache").rglob("*") if path.is_file()}  # read, not written
+    shutil.rmtree(project / "cache")  # what it read there (segments of unchanged codes, Docs) must be what coding makes
+    assert run_cli("codebook", "diff", IPL_CODEBOOK, draft, "--project", project, "--out", tmp_path / "fresh.csv")[0] == 0
+    assert (tmp_path / "fresh.csv").read_bytes() == out.read_bytes()
+    assert not (project / "cache").exists()
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     added = [row for row in rows if row["change"] == "added"]
     dropped = [row for row in rows if row["change"] == "dropped"]

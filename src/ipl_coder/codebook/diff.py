@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.codebook.schema import load_codebook
 from ipl_coder.coding.coders import Segment
+from ipl_coder.coding.doc_cache import DOCS_FOLDER, cache_folder
 from ipl_coder.coding.parallel import code_in_parallel
 from ipl_coder.errors import ProjectError, TranscriptError
 from ipl_coder.files import atomic_file, spreadsheet_safe
@@ -78,11 +79,14 @@ def diff_codebooks(old_path: Path, new_path: Path, project_dir: Path, out: Path 
         if run is None:
             raise ProjectError(f"{project_dir}: nothing coded yet; run 'ipl-coder code' first")
         count = len(store.transcript_languages())
-        before = _code_all(store, old, run.unit, run.options.get("model"), jobs, count, 0, progress)
+        # The project's cache, read only: the codes either codebook shares with the last run come from it as they are,
+        # and the others are matched on its Docs, so neither codebook tokenises what 'code' has already.
+        cache = cache_folder(project_dir) / DOCS_FOLDER
+        before = _code_all(store, old, _Run(run.unit, run.options.get("model"), cache), jobs, count, 0, progress)
         for name, outcome in before:
             pickle.dump((name, outcome), spool, protocol=pickle.HIGHEST_PROTOCOL)
         spool.seek(0)
-        for name, outcome in _code_all(store, new, run.unit, run.options.get("model"), jobs, count, 1, progress):
+        for name, outcome in _code_all(store, new, _Run(run.unit, run.options.get("model"), cache), jobs, count, 1, progress):
             old_name, old_outcome = pickle.load(spool)
             if old_name != name:
                 raise ProjectError(f"{project_dir}: its transcripts changed while both codebooks coded them; run the diff again")
@@ -94,7 +98,16 @@ def diff_codebooks(old_path: Path, new_path: Path, project_dir: Path, out: Path 
     return result
 
 
-def _code_all(store: ProjectStore, codebook: Codebook, unit: str, model: str | None, jobs: int, count: int, step: int,
+@dataclass(frozen=True)
+class _Run:
+    """How the project's last run coded: its unit and pipeline, and where its cache is."""
+
+    unit: str
+    model: str | None
+    cache: Path
+
+
+def _code_all(store: ProjectStore, codebook: Codebook, run: _Run, jobs: int, count: int, step: int,
               progress: Progress | None) -> Iterator[tuple[str, list[Segment] | str]]:  # fmt: skip
     """Each current transcript's segments under ``codebook``, or why it could not be coded, in name order."""
     from ipl_coder.coding.coders import LanguageCoders
@@ -107,7 +120,7 @@ def _code_all(store: ProjectStore, codebook: Codebook, unit: str, model: str | N
             else:
                 yield transcript.name, transcript
 
-    coders = LanguageCoders(codebook, unit, model)
+    coders = LanguageCoders(codebook, run.unit, run.model, run.cache, write_cache=False)
     for done, (name, transcript, segments) in enumerate(code_in_parallel(checked(), _as_it_is, coders, jobs, count), start=1):
         if progress:
             progress(step * count + done, 2 * count, name)

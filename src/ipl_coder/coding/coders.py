@@ -452,12 +452,13 @@ class LanguageCoders:
     """
 
     def __init__(self, codebook: Codebook, run_unit: str | None = None, model: str | None = None,
-                 cache: Path | None = None) -> None:  # fmt: skip
+                 cache: Path | None = None, write_cache: bool = True) -> None:  # fmt: skip
         from ipl_coder.coding.pipeline import build_pipeline
 
         self.codebook = codebook
         self.run_unit = run_unit
         self.cache = cache  # the folder of processed Docs; None codes everything afresh
+        self.write_cache = write_cache  # False: use what the cache holds, add nothing (a codebook diff)
         self.coders: dict[str, TranscriptCoder] = {}
         self.pipelines: dict[str, PipelineInfo] = {}
         self.model_language: str | None = None
@@ -475,8 +476,8 @@ class LanguageCoders:
         return self.coders[language]
 
     def _keep(self, nlp: Language, info: PipelineInfo) -> None:
-        docs = PieceDocs(nlp, info, self.cache)
-        segment_cache = SegmentCache(self.cache, docs.key) if self.cache is not None else None
+        docs = PieceDocs(nlp, info, self.cache, self.write_cache)
+        segment_cache = SegmentCache(self.cache, docs.key, self.write_cache) if self.cache is not None else None
         self.coders[info.language] = TranscriptCoder(nlp, self.codebook.in_language(info.language), self.run_unit, docs,
                                                      segment_cache)  # fmt: skip
         self.pipelines[info.language] = info

@@ -75,9 +75,11 @@ class PieceDocs:
     Without a folder it is the plain pipeline, as before there was a cache.
     """
 
-    def __init__(self, nlp: Language, info: PipelineInfo | None = None, folder: Path | None = None) -> None:
+    def __init__(self, nlp: Language, info: PipelineInfo | None = None, folder: Path | None = None,
+                 writable: bool = True) -> None:  # fmt: skip
         self.nlp = nlp
         self.folder = folder if info is not None else None
+        self.writable = writable  # False: read the entries there are, write none (codebook diff's second codebook)
         self.key = pipeline_key(nlp, info) if info is not None else ""
         self.rules = [(name, component) for name, component in nlp.pipeline if name in RULE_COMPONENTS]
         self.reused = False  # whether the last call's Docs came from the cache
@@ -122,9 +124,11 @@ class PieceDocs:
         # the file holds no codebook's matches.
         entry = DefaultDocBin() if self.default else DocBin(store_user_data=False)
         for doc in self.nlp.pipe(texts, disable=[name for name, _ in self.rules]):
-            entry.add(doc)
+            if self.writable:
+                entry.add(doc)
             yield self._match(doc)
-        save_entry(path, entry.to_bytes())
+        if self.writable:
+            save_entry(path, entry.to_bytes())
 
     def _load(self, path: Path, texts: Sequence[str]) -> list[Doc] | None:
         """The entry's Docs if it holds exactly ``texts``; None for a missing, stale or unreadable file."""

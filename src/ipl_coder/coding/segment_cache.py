@@ -52,9 +52,10 @@ def code_key(code: Code, unit: str, speakers: Iterable[str]) -> str:
 class SegmentCache:
     """Per transcript, each code's segments by the hash of its rules (see the module's doc)."""
 
-    def __init__(self, folder: Path, pipeline_key: str) -> None:
+    def __init__(self, folder: Path, pipeline_key: str, writable: bool = True) -> None:
         self.folder = folder
         self.pipeline_key = pipeline_key
+        self.writable = writable  # False: read the entries there are, write none
 
     def entry(self, transcript: Transcript, texts: Sequence[str]) -> Path:
         turns = [[turn.number, turn.speaker, turn.role, turn.start_char, turn.end_char] for turn in transcript.turns]
@@ -76,6 +77,8 @@ class SegmentCache:
 
     def save(self, path: Path, by_key: Mapping[str, Sequence[Any]]) -> None:
         """Keep each code's segments (JSON values: what the transcript and the code do not already say) by code key."""
+        if not self.writable:
+            return
         save_entry(path, json.dumps({"codes": by_key}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
