@@ -24,7 +24,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +48,8 @@ DOCS_FOLDER = "docs"
 CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)
 SUFFIX = ".spacy"
 SEGMENTS_SUFFIX = ".segments.json"  # each code's segments beside the Docs (segment_cache.py)
+UNITS_FOLDER = "units"  # the sentences agreement and the report compare by (units_cache.py)
+UNITS_SUFFIX = ".sentences.json"
 KEEP_UNUSED_DAYS = 30  # how long a run of some transcripts keeps the entries it did not use (see prune)
 DEFAULT_COMPONENTS = frozenset({SENTENCIZER, SENTENCE_FIX, LEMMATIZER})  # see docbin.py
 
@@ -194,9 +196,19 @@ def prune(project_dir: Path, started: float | None, every_transcript: bool) -> i
     """
     docs = cache_folder(project_dir) / DOCS_FOLDER
     remove_leftovers(docs, ["*"])  # half-written entries of a killed run: ".<name>.<random>.spacy"
-    before = None if started is None else started if every_transcript else started - KEEP_UNUSED_DAYS * 24 * 3600
+    long_unused = None if started is None else started - KEEP_UNUSED_DAYS * 24 * 3600
+    unused = started if every_transcript else long_unused
+    units = cache_folder(project_dir) / UNITS_FOLDER
+    remove_leftovers(units, ["*"])
+    # The sentences are cut by other commands than this one: only their age tells that they are stale.
+    return (_prune(docs.glob(f"*{SUFFIX}"), unused) + _prune(docs.glob(f"*{SEGMENTS_SUFFIX}"), unused)
+            + _prune(units.glob(f"*{UNITS_SUFFIX}"), long_unused))
+
+
+def _prune(entries: Iterable[Path], before: float | None) -> int:
+    """Remove the entries last used before ``before`` (None: none); the others' size in bytes."""
     size = 0
-    for entry in (*docs.glob(f"*{SUFFIX}"), *docs.glob(f"*{SEGMENTS_SUFFIX}")):
+    for entry in entries:
         try:
             status = entry.stat()
             if before is not None and status.st_mtime < before:

@@ -14,8 +14,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ipl_coder.coding.doc_cache import UNITS_FOLDER, cache_folder
+from ipl_coder.coding.units_cache import Cut, SentenceCache
 from ipl_coder.errors import InputError
 from ipl_coder.store import ProjectStore, TranscriptRow, TurnRow
 from ipl_coder.transcripts import paragraph_bounds
@@ -62,11 +65,13 @@ class TranscriptUnits:
 class UnitSplitter:
     """Cuts transcripts into units of one kind, keeping one sentence splitter per language across transcripts."""
 
-    def __init__(self, unit: str) -> None:
+    def __init__(self, unit: str, project_dir: Path | None = None) -> None:
         if unit not in PASSAGE_UNITS:
             raise InputError(f"unit '{unit}' is not one of: {', '.join(PASSAGE_UNITS)}")
         self.unit = unit
         self._splitters: dict[str, Language] = {}
+        # Sentences cut before, in the project's cache (units_cache.py); None cuts every transcript afresh.
+        self.cache = SentenceCache(cache_folder(project_dir) / UNITS_FOLDER) if project_dir is not None else None
 
     def split(self, transcript: TranscriptRow, turns: Sequence[TurnRow]) -> TranscriptUnits:
         """The transcript's units in participants' turns, in text order."""
@@ -77,8 +82,18 @@ class UnitSplitter:
         elif self.unit == "paragraph":
             units = [Unit(start, end, turn.speaker, turn.number) for turn in spoken for start, end in paragraph_bounds(text, turn.start_char, turn.end_char)]
         else:
-            units = _sentences(self._splitter(transcript.language or "en"), text, spoken)
+            units = [Unit(start, end, spoken[index].speaker, spoken[index].number) for index, start, end in self._cuts(transcript, spoken)]
         return TranscriptUnits(transcript.name, text, units)
+
+    def _cuts(self, transcript: TranscriptRow, spoken: Sequence[TurnRow]) -> list[Cut]:
+        language = transcript.language or "en"
+        entry = self.cache.entry(language, transcript.text, spoken) if self.cache else None
+        cuts = self.cache.load(entry, spoken) if self.cache and entry else None
+        if cuts is None:
+            cuts = _sentences(self._splitter(language), transcript.text, spoken)
+            if self.cache and entry:
+                self.cache.save(entry, cuts)
+        return cuts
 
     def _splitter(self, language: str) -> Language:
         if language not in self._splitters:
@@ -100,12 +115,13 @@ def participant_units(store: ProjectStore, transcripts: Iterable[str], unit: str
     return found
 
 
-def _sentences(nlp: Language, text: str, turns: Sequence[TurnRow]) -> list[Unit]:
-    units = []
-    for doc, turn in nlp.pipe(((text[turn.start_char : turn.end_char], turn) for turn in turns), as_tuples=True):
+def _sentences(nlp: Language, text: str, turns: Sequence[TurnRow]) -> list[Cut]:
+    cuts = []
+    for doc, (index, turn) in nlp.pipe(((text[turn.start_char : turn.end_char], (index, turn)) for index, turn in enumerate(turns)),
+                                       as_tuples=True):  # fmt: skip
         for sentence in doc.sents:
             stripped = sentence.text.strip()
             if stripped:
                 start = turn.start_char + sentence.start_char + (len(sentence.text) - len(sentence.text.lstrip()))
-                units.append(Unit(start, start + len(stripped), turn.speaker, turn.number))
-    return units
+                cuts.append((index, start, start + len(stripped)))
+    return cuts

@@ -49,7 +49,7 @@ class CooccurrenceResult:
 def code_cooccurrence(project_dir: Path, unit: str = "sentence",
                       statuses: Sequence[str] = COUNTED_STATUSES) -> CooccurrenceResult:  # fmt: skip
     """Count, for every two codes, the units of participants' speech that have both."""
-    splitter = UnitSplitter(unit)  # an unknown unit fails before the store is opened
+    splitter = UnitSplitter(unit, project_dir)  # an unknown unit fails before the store is opened
     by_code: Counter[str] = Counter()
     together: Counter[tuple[str, str]] = Counter()  # the two codes in name order until the codebook's is known
     units = transcripts = 0

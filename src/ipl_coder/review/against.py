@@ -187,7 +187,7 @@ class _Tally:
 
     def count(self, store: ProjectStore, coder: str, unit: str, listing: _Listing) -> None:
         self.listing = listing
-        splitter = UnitSplitter(unit)
+        splitter = UnitSplitter(unit, store.project_dir)
         for name in sorted(store.transcript_languages()):  # in name order, so the disagreements come in text order
             segments = [segment for segment in store.segments(None, transcript=name) if segment.status != WITHDRAWN]
             views = store.coder_views(coder, transcript=name)

@@ -170,7 +170,7 @@ def compute_agreement(project_dir: Path, coders: Sequence[str] = (), unit: str =
         code_order = [code.code_id for code in store.latest_codes()]
         pair = (chosen[0], chosen[1]) if len(chosen) == 2 else None
         machine = MachineTally()
-        between = BetweenTally(unit)
+        between = BetweenTally(unit, project_dir)
         for name in store.transcript_languages():  # one transcript's segments, decisions and units at a time
             segments = [segment for segment in store.segments(None, transcript=name) if segment.status != WITHDRAWN]
             views = {coder: store.coder_views(coder, transcript=name) for coder in chosen}
@@ -244,9 +244,9 @@ class BetweenTally:
     what is left of all the units × the code once the rest are counted, so only the marked units are held.
     """
 
-    def __init__(self, unit: str) -> None:
+    def __init__(self, unit: str, project_dir: Path | None = None) -> None:
         self.unit = unit
-        self.splitter = UnitSplitter(unit) if unit != "segment" else None
+        self.splitter = UnitSplitter(unit, project_dir) if unit != "segment" else None
         self.cells: dict[str, Counter[tuple[int, int]]] = defaultdict(Counter)
         self.codes: dict[str, None] = {}  # every code either coder gave in a transcript both worked in
         self.transcripts = 0

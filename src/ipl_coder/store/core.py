@@ -80,6 +80,10 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, Le
         self.path = path
         self.lock = lock
 
+    @property
+    def project_dir(self) -> Path:
+        return self.path.parent
+
     @classmethod
     def open(cls, project_dir: Path, *, create: bool = False, lock: LockKind | None = None) -> ProjectStore:
         """Open the project's store; ``lock`` for a command that changes it (see :mod:`ipl_coder.store.lock`).
