@@ -348,3 +348,40 @@ def test_a_learn_recorded_before_calibration_is_kept_with_no_precision(tmp_path:
     assert (model["model_id"], model["seed"], model["precision_target"], model["units"]) == (1, 18, None, 40)
     code = connection.execute("SELECT * FROM learned_codes").fetchone()
     assert (code["code_id"], code["trained"], code["suggested"]) == ("hope", 1, None)
+
+
+def test_a_passage_people_accepted_the_code_on_is_not_suggested_it_again_at_another_unit(
+    tiny_project: tuple[Path, Path, Path], write_file: Callable[..., Path]
+) -> None:  # fmt: skip
+    """An accepted model suggestion (a sentence) came back as a pending one of the same code for its whole turn (--unit turn)."""
+    project, codebook, folder = tiny_project
+    write_file("interviews/later.txt", "Interviewer: How are things?\n\nP1: The kitchen is blue now. I look forward to a better future for us.\n")
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    accepted = next(s for s in _model_segments(project) if s.transcript == "later")
+    assert accepted.text == "I look forward to a better future for us."
+    with ProjectStore.open(project) as store:
+        store.record_decision(accepted.segment_id, "ola", "accept")
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--unit", "turn", "--jobs", "1", "-q")[0] == 0
+    later = [(s.text, s.status) for s in _model_segments(project) if s.transcript == "later"]
+    assert later == [(accepted.text, "accepted")]
+    # Back at sentences the model suggests it again: the same segment, found with its decision.
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    again = [s for s in _model_segments(project) if s.transcript == "later"]
+    assert [(s.segment_id, s.status, s.suggested) for s in again] == [(accepted.segment_id, "accepted", True)]
+
+
+def test_a_code_a_person_added_then_took_back_does_not_keep_the_model_from_suggesting_it(
+    tiny_project: tuple[Path, Path, Path], write_file: Callable[..., Path]
+) -> None:  # fmt: skip
+    project, codebook, folder = tiny_project
+    write_file("interviews/later.txt", "Interviewer: How are things?\n\nP1: The kitchen is blue now. I look forward to a better future for us.\n")
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "-q", "--jobs", "1")[0] == 0
+    with ProjectStore.open(project) as store:
+        text = store.transcript("later").text  # type: ignore[union-attr]
+        start = text.index("I look forward")
+        store.record_decisions([NewDecision("bob", "add", new_code_id="hope", passage=Passage("later", start, len(text.rstrip())))])
+        assert store.undo_last_decision("bob") is not None
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    assert [s.text for s in _model_segments(project) if s.transcript == "later"] == ["I look forward to a better future for us."]
