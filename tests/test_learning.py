@@ -385,3 +385,22 @@ def test_a_code_a_person_added_then_took_back_does_not_keep_the_model_from_sugge
         assert store.undo_last_decision("bob") is not None
     assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
     assert [s.text for s in _model_segments(project) if s.transcript == "later"] == ["I look forward to a better future for us."]
+
+
+@pytest.mark.parametrize(("damaged", "content"), [
+    ("passages.json", '{"codes": ["hope"], "precision": "high", "calibration": {}, "passages": []}'),
+    ("passages.json", '{"codes": ["fear"], "precision": 0.6, "calibration": {"context": {"fear": {"min_score": 0.1, "tried": 9, "right": 9}}}, '
+                      '"passages": []}'),
+    ("passages.json", '{"precision": 0.6, "calibration": {}, "passages": []}'),
+    ("pipeline/config.cfg", "garbage\n"),
+])  # fmt: skip
+def test_a_damaged_model_is_one_line_naming_its_folder_and_codes_nothing(tiny_project: tuple[Path, Path, Path], damaged: str,
+                                                                          content: str) -> None:  # fmt: skip
+    project, codebook, folder = tiny_project
+    learn(project)
+    (project / "learned" / damaged).write_text(content, encoding="utf-8")
+    before = (project / "project.sqlite").read_bytes()
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    assert exit_code == 1 and len(stderr.strip().splitlines()) == 1, stderr
+    assert "the learned model cannot be read" in stderr and "run 'ipl-coder learn' again" in stderr and "unexpected" not in stderr
+    assert (project / "project.sqlite").read_bytes() == before
