@@ -404,3 +404,17 @@ def test_a_damaged_model_is_one_line_naming_its_folder_and_codes_nothing(tiny_pr
     assert exit_code == 1 and len(stderr.strip().splitlines()) == 1, stderr
     assert "the learned model cannot be read" in stderr and "run 'ipl-coder learn' again" in stderr and "unexpected" not in stderr
     assert (project / "project.sqlite").read_bytes() == before
+
+
+def test_why_a_learned_code_is_not_suggested_says_what_it_fell_short_of() -> None:
+    """It said "at best 2 of its 4 suggestions were right, fewer than the 40% asked for": 2 of 4 is 50%; too few were right."""
+    from ipl_coder.learning.learn import LearnResult
+    from ipl_coder.learning.model import CONTEXT, WORDS, Calibration
+
+    def why(best: Calibration, precision: float) -> str:
+        calibration = {WORDS: {"hope": Calibration(None, 0, 0)}, CONTEXT: {"hope": best}}
+        return LearnResult(Path("p"), 1, Path("p/learned"), (), 1, 10, None, 1.0, {}, calibration, precision).why_not_suggested("hope")
+
+    assert why(Calibration(None, 4, 2), 0.4) == "tried on your own decisions, at best 2 of its 4 suggestions were right, fewer than the 5 right it needs"
+    assert why(Calibration(None, 10, 6), 0.6) == ("tried on your own decisions, at best 6 of its 10 suggestions were right, 54% counted as if "
+                                                  "one more had been wrong, fewer than the 60% asked for")  # fmt: skip
