@@ -418,3 +418,15 @@ def test_why_a_learned_code_is_not_suggested_says_what_it_fell_short_of() -> Non
     assert why(Calibration(None, 4, 2), 0.4) == "tried on your own decisions, at best 2 of its 4 suggestions were right, fewer than the 5 right it needs"
     assert why(Calibration(None, 10, 6), 0.6) == ("tried on your own decisions, at best 6 of its 10 suggestions were right, 54% counted as if "
                                                   "one more had been wrong, fewer than the 60% asked for")  # fmt: skip
+
+
+def test_code_learned_says_when_the_model_suggests_a_code_the_codebook_no_longer_has(tiny_project: tuple[Path, Path, Path]) -> None:
+    """After a rename the model's suggestions of the old id stopped without a word."""
+    project, codebook, folder = tiny_project
+    learn(project)
+    assert run_cli("codebook", "rename", codebook, "hope", "optimism", "-p", project)[0] == 0
+    exit_code, stdout, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1")
+    assert exit_code == 0, stderr
+    flat = " ".join(stderr.split())
+    assert f"--learned: the learned model suggests 'hope', which {codebook} no longer has, so it suggests none of it" in flat
+    assert [s for s in _model_segments(project) if s.status == "pending"] == []

@@ -53,6 +53,7 @@ class LearnedSuggester:
         known = {code.code_id for code in codebook.codes}
         self.model, self.model_id = model, model_id
         self.codes = [code for code in model.suggested_codes() if code in known]
+        self.gone = [code for code in model.suggested_codes() if code not in known]  # renamed or removed since learn
         self.units = {code: codebook.effective_unit(codebook.code(code), run_unit) for code in self.codes}
         self.speakers = {code: {speaker.casefold() for speaker in codebook.effective_speakers(codebook.code(code))}
                          for code in self.codes}  # fmt: skip
