@@ -430,3 +430,22 @@ def test_code_learned_says_when_the_model_suggests_a_code_the_codebook_no_longer
     flat = " ".join(stderr.split())
     assert f"--learned: the learned model suggests 'hope', which {codebook} no longer has, so it suggests none of it" in flat
     assert [s for s in _model_segments(project) if s.status == "pending"] == []
+
+
+def test_a_model_folder_that_is_not_the_last_learns_is_refused(tiny_project: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """An older model restored into learned/ (or another project's) was used as if it were the one the store recorded."""
+    import shutil
+
+    project, codebook, folder = tiny_project
+    learn(project)
+    shutil.copytree(project / "learned", tmp_path / "backup")
+    with ProjectStore.open(project) as store:
+        text = store.transcript("reviewed").text  # type: ignore[union-attr]
+        store.record_decisions([NewDecision("ana", "add", new_code_id="fear", passage=Passage("reviewed", text.index(line), text.index(line) + len(line)))
+                                for line in EVERYDAY[:6]])  # fmt: skip
+    assert learn(project).trained == ["hope", "fear"]
+    shutil.rmtree(project / "learned")
+    shutil.copytree(tmp_path / "backup", project / "learned")
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    flat = " ".join(stderr.split())
+    assert exit_code == 1 and "this is not the model the project's last 'learn' recorded (it learned hope; the project's store says hope, fear)" in flat

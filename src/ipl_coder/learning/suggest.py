@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
 from ipl_coder.coding.coders import CodedSegments, ModelSegment, Segment, UnitLayout, pieces
 from ipl_coder.coding.doc_arrays import TokenOffsets
+from ipl_coder.errors import ProjectError
 from ipl_coder.learning.context import all_context_tokens, rule_codes
 from ipl_coder.learning.model import CONTEXT, WORDS, LearnedModel, model_folder
 from ipl_coder.learning.reasons import SimilarPassages, weighed_context, weighed_words
@@ -79,6 +80,11 @@ class LearnedSuggester:
                 people.setdefault(segment.transcript, []).append((segment.code_id, segment.start_char, segment.end_char,
                                                                   segment.segment_id))  # fmt: skip
         model = LearnedModel.load(model_folder(project_dir))
+        if model.codes != row.trained_codes:
+            # Another project's model copied in, an old one restored, or a learn stopped between saving and recording it.
+            raise ProjectError(f"{model_folder(project_dir)}: this is not the model the project's last 'learn' recorded (it learned "
+                               f"{', '.join(model.codes)}; the project's store says {', '.join(row.trained_codes)}); "
+                               "run 'ipl-coder learn' again")  # fmt: skip
         return cls(model, row.model_id, codebook, run_unit, people)
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> list[ModelSegment]:
