@@ -449,3 +449,13 @@ def test_a_model_folder_that_is_not_the_last_learns_is_refused(tiny_project: tup
     exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
     flat = " ".join(stderr.split())
     assert exit_code == 1 and "this is not the model the project's last 'learn' recorded (it learned hope; the project's store says hope, fear)" in flat
+
+
+def test_a_seed_the_store_cannot_keep_is_refused_before_the_model_is_saved(tiny_project: tuple[Path, Path, Path]) -> None:
+    """It failed as an 'unexpected error' from SQLite after learned/ had been replaced, leaving a model the store did not record."""
+    project, _, _ = tiny_project
+    exit_code, _, stderr = run_cli("learn", "-p", project, "--seed", str(2**64))
+    assert exit_code == 1 and "the seed must be a whole number between" in stderr and "unexpected" not in stderr
+    assert not (project / "learned").exists()
+    with ProjectStore.open(project) as store:
+        assert store.learned_model() is None

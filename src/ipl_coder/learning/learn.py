@@ -102,6 +102,9 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
     started = time.perf_counter()
     if not 0 < precision < 1:
         raise InputError(f"the precision must be between 0 and 1, not {precision}")
+    # The store keeps it as an SQLite integer, and records it only once the new model has replaced the old one.
+    if not -(2**63) <= seed < 2**63:
+        raise InputError(f"the seed must be a whole number between {-(2**63)} and {2**63 - 1}, not {seed}")
     with ProjectStore.open(project_dir, lock="exclusive") as store:
         codebook = project_codebook(store, project_dir)
         codes = _codes(codebook, code_ids)
