@@ -459,3 +459,37 @@ def test_a_seed_the_store_cannot_keep_is_refused_before_the_model_is_saved(tiny_
     assert not (project / "learned").exists()
     with ProjectStore.open(project) as store:
         assert store.learned_model() is None
+
+
+def test_a_sheet_exported_with_the_models_suggestions_imports_after_a_run_without_learned(tiny_project: tuple[Path, Path, Path]) -> None:
+    """Every untouched model row was 'unknown segment id' once a run without --learned had dropped them: the sheet was refused."""
+    project, codebook, folder = tiny_project
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    sheet = project / "ola.csv"
+    assert run_cli("review", "export", "-p", project, "-o", sheet, "--coder", "ola")[0] == 0
+    rows = list(csv.DictReader(sheet.open(encoding="utf-8-sig")))
+    model = next(row for row in rows if row["origin"] == "model")
+    rule = next(row for row in rows if row["origin"] == "machine" and row["transcript"] == "new")
+    rule["decision"] = "accept"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--jobs", "1", "-q")[0] == 0  # drops the model's pending ones
+    exit_code, stdout, stderr = run_cli("review", "import", sheet, "-p", project)
+    assert exit_code == 0, stderr
+    with ProjectStore.open(project) as store:
+        assert [d.decision for d in store.decisions(rule["segment_id"])] == ["accept"]
+    # A decision on a model suggestion that went says how to bring it back.
+    model["decision"] = "reject"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    exit_code, _, stderr = run_cli("review", "import", sheet, "-p", project)
+    assert exit_code == 1 and "run 'ipl-coder code ... --learned' again, then import the sheet" in " ".join(stderr.split())
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    assert run_cli("review", "import", sheet, "-p", project)[0] == 0
+    with ProjectStore.open(project) as store:
+        assert [d.decision for d in store.decisions(model["segment_id"])] == ["reject"]
