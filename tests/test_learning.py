@@ -348,3 +348,148 @@ def test_a_learn_recorded_before_calibration_is_kept_with_no_precision(tmp_path:
     assert (model["model_id"], model["seed"], model["precision_target"], model["units"]) == (1, 18, None, 40)
     code = connection.execute("SELECT * FROM learned_codes").fetchone()
     assert (code["code_id"], code["trained"], code["suggested"]) == ("hope", 1, None)
+
+
+def test_a_passage_people_accepted_the_code_on_is_not_suggested_it_again_at_another_unit(
+    tiny_project: tuple[Path, Path, Path], write_file: Callable[..., Path]
+) -> None:  # fmt: skip
+    """An accepted model suggestion (a sentence) came back as a pending one of the same code for its whole turn (--unit turn)."""
+    project, codebook, folder = tiny_project
+    write_file("interviews/later.txt", "Interviewer: How are things?\n\nP1: The kitchen is blue now. I look forward to a better future for us.\n")
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    accepted = next(s for s in _model_segments(project) if s.transcript == "later")
+    assert accepted.text == "I look forward to a better future for us."
+    with ProjectStore.open(project) as store:
+        store.record_decision(accepted.segment_id, "ola", "accept")
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--unit", "turn", "--jobs", "1", "-q")[0] == 0
+    later = [(s.text, s.status) for s in _model_segments(project) if s.transcript == "later"]
+    assert later == [(accepted.text, "accepted")]
+    # Back at sentences the model suggests it again: the same segment, found with its decision.
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    again = [s for s in _model_segments(project) if s.transcript == "later"]
+    assert [(s.segment_id, s.status, s.suggested) for s in again] == [(accepted.segment_id, "accepted", True)]
+
+
+def test_a_code_a_person_added_then_took_back_does_not_keep_the_model_from_suggesting_it(
+    tiny_project: tuple[Path, Path, Path], write_file: Callable[..., Path]
+) -> None:  # fmt: skip
+    project, codebook, folder = tiny_project
+    write_file("interviews/later.txt", "Interviewer: How are things?\n\nP1: The kitchen is blue now. I look forward to a better future for us.\n")
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "-q", "--jobs", "1")[0] == 0
+    with ProjectStore.open(project) as store:
+        text = store.transcript("later").text  # type: ignore[union-attr]
+        start = text.index("I look forward")
+        store.record_decisions([NewDecision("bob", "add", new_code_id="hope", passage=Passage("later", start, len(text.rstrip())))])
+        assert store.undo_last_decision("bob") is not None
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    assert [s.text for s in _model_segments(project) if s.transcript == "later"] == ["I look forward to a better future for us."]
+
+
+@pytest.mark.parametrize(("damaged", "content"), [
+    ("passages.json", '{"codes": ["hope"], "precision": "high", "calibration": {}, "passages": []}'),
+    ("passages.json", '{"codes": ["fear"], "precision": 0.6, "calibration": {"context": {"fear": {"min_score": 0.1, "tried": 9, "right": 9}}}, '
+                      '"passages": []}'),
+    ("passages.json", '{"precision": 0.6, "calibration": {}, "passages": []}'),
+    ("pipeline/config.cfg", "garbage\n"),
+])  # fmt: skip
+def test_a_damaged_model_is_one_line_naming_its_folder_and_codes_nothing(tiny_project: tuple[Path, Path, Path], damaged: str,
+                                                                          content: str) -> None:  # fmt: skip
+    project, codebook, folder = tiny_project
+    learn(project)
+    (project / "learned" / damaged).write_text(content, encoding="utf-8")
+    before = (project / "project.sqlite").read_bytes()
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    assert exit_code == 1 and len(stderr.strip().splitlines()) == 1, stderr
+    assert "the learned model cannot be read" in stderr and "run 'ipl-coder learn' again" in stderr and "unexpected" not in stderr
+    assert (project / "project.sqlite").read_bytes() == before
+
+
+def test_why_a_learned_code_is_not_suggested_says_what_it_fell_short_of() -> None:
+    """It said "at best 2 of its 4 suggestions were right, fewer than the 40% asked for": 2 of 4 is 50%; too few were right."""
+    from ipl_coder.learning.learn import LearnResult
+    from ipl_coder.learning.model import CONTEXT, WORDS, Calibration
+
+    def why(best: Calibration, precision: float) -> str:
+        calibration = {WORDS: {"hope": Calibration(None, 0, 0)}, CONTEXT: {"hope": best}}
+        return LearnResult(Path("p"), 1, Path("p/learned"), (), 1, 10, None, 1.0, {}, calibration, precision).why_not_suggested("hope")
+
+    assert why(Calibration(None, 4, 2), 0.4) == "tried on your own decisions, at best 2 of its 4 suggestions were right, fewer than the 5 right it needs"
+    assert why(Calibration(None, 10, 6), 0.6) == ("tried on your own decisions, at best 6 of its 10 suggestions were right, 54% counted as if "
+                                                  "one more had been wrong, fewer than the 60% asked for")  # fmt: skip
+
+
+def test_code_learned_says_when_the_model_suggests_a_code_the_codebook_no_longer_has(tiny_project: tuple[Path, Path, Path]) -> None:
+    """After a rename the model's suggestions of the old id stopped without a word."""
+    project, codebook, folder = tiny_project
+    learn(project)
+    assert run_cli("codebook", "rename", codebook, "hope", "optimism", "-p", project)[0] == 0
+    exit_code, stdout, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1")
+    assert exit_code == 0, stderr
+    flat = " ".join(stderr.split())
+    assert f"--learned: the learned model suggests 'hope', which {codebook} no longer has, so it suggests none of it" in flat
+    assert [s for s in _model_segments(project) if s.status == "pending"] == []
+
+
+def test_a_model_folder_that_is_not_the_last_learns_is_refused(tiny_project: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """An older model restored into learned/ (or another project's) was used as if it were the one the store recorded."""
+    import shutil
+
+    project, codebook, folder = tiny_project
+    learn(project)
+    shutil.copytree(project / "learned", tmp_path / "backup")
+    with ProjectStore.open(project) as store:
+        text = store.transcript("reviewed").text  # type: ignore[union-attr]
+        store.record_decisions([NewDecision("ana", "add", new_code_id="fear", passage=Passage("reviewed", text.index(line), text.index(line) + len(line)))
+                                for line in EVERYDAY[:6]])  # fmt: skip
+    assert learn(project).trained == ["hope", "fear"]
+    shutil.rmtree(project / "learned")
+    shutil.copytree(tmp_path / "backup", project / "learned")
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    flat = " ".join(stderr.split())
+    assert exit_code == 1 and "this is not the model the project's last 'learn' recorded (it learned hope; the project's store says hope, fear)" in flat
+
+
+def test_a_seed_the_store_cannot_keep_is_refused_before_the_model_is_saved(tiny_project: tuple[Path, Path, Path]) -> None:
+    """It failed as an 'unexpected error' from SQLite after learned/ had been replaced, leaving a model the store did not record."""
+    project, _, _ = tiny_project
+    exit_code, _, stderr = run_cli("learn", "-p", project, "--seed", str(2**64))
+    assert exit_code == 1 and "the seed must be a whole number between" in stderr and "unexpected" not in stderr
+    assert not (project / "learned").exists()
+    with ProjectStore.open(project) as store:
+        assert store.learned_model() is None
+
+
+def test_a_sheet_exported_with_the_models_suggestions_imports_after_a_run_without_learned(tiny_project: tuple[Path, Path, Path]) -> None:
+    """Every untouched model row was 'unknown segment id' once a run without --learned had dropped them: the sheet was refused."""
+    project, codebook, folder = tiny_project
+    learn(project)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    sheet = project / "ola.csv"
+    assert run_cli("review", "export", "-p", project, "-o", sheet, "--coder", "ola")[0] == 0
+    rows = list(csv.DictReader(sheet.open(encoding="utf-8-sig")))
+    model = next(row for row in rows if row["origin"] == "model")
+    rule = next(row for row in rows if row["origin"] == "machine" and row["transcript"] == "new")
+    rule["decision"] = "accept"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--jobs", "1", "-q")[0] == 0  # drops the model's pending ones
+    exit_code, stdout, stderr = run_cli("review", "import", sheet, "-p", project)
+    assert exit_code == 0, stderr
+    with ProjectStore.open(project) as store:
+        assert [d.decision for d in store.decisions(rule["segment_id"])] == ["accept"]
+    # A decision on a model suggestion that went says how to bring it back.
+    model["decision"] = "reject"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    exit_code, _, stderr = run_cli("review", "import", sheet, "-p", project)
+    assert exit_code == 1 and "run 'ipl-coder code ... --learned' again, then import the sheet" in " ".join(stderr.split())
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    assert run_cli("review", "import", sheet, "-p", project)[0] == 0
+    with ProjectStore.open(project) as store:
+        assert [d.decision for d in store.decisions(model["segment_id"])] == ["reject"]

@@ -205,6 +205,11 @@ def _learned(project: Path, codebook_path: Path, unit: str | None, quiet: bool) 
     if suggester is None and not quiet:
         error_console.print(f"[yellow]Note[/] --learned: {escape(str(project))} has no learned model yet (run 'ipl-coder learn' "
                             "after reviewing some transcripts); these are the rules' suggestions only", soft_wrap=True)  # fmt: skip
+    if suggester is not None and suggester.gone and not quiet:
+        gone = ", ".join(f"'{code}'" for code in suggester.gone)
+        error_console.print(f"[yellow]Note[/] --learned: the learned model suggests {escape(gone)}, which {escape(str(codebook_path))} "
+                            "no longer has, so it suggests none of it; run 'ipl-coder learn' again to learn the codebook's codes "
+                            "as they are now", soft_wrap=True)  # fmt: skip
     return suggester
 
 

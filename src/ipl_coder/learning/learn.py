@@ -9,6 +9,7 @@ records in the store what it learned from.
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from ipl_coder.codebook.model import Codebook
 from ipl_coder.errors import InputError, ProjectError
 from ipl_coder.learning.model import COMPONENTS, PRECISION, Calibration, model_folder
 from ipl_coder.learning.passages import MIN_DECIDED_POSITIVES, MIN_NEGATIVES, collect_passages
-from ipl_coder.learning.training import train_model
+from ipl_coder.learning.training import MIN_RIGHT, train_model
 from ipl_coder.store import LearnedCode, ProjectStore
 
 DEFAULT_SEED = 18
@@ -64,8 +65,11 @@ class LearnResult:
         best = max(tried, key=lambda item: item.right / (item.tried + 1), default=Calibration(None, 0, 0))
         if not best.tried:
             return "tried on your own decisions, none of its suggestions was right"
-        return (f"tried on your own decisions, at best {best.right} of its {best.tried} suggestions were right, "
-                f"fewer than the {self.precision:.0%} asked for")  # fmt: skip
+        # Counted as training.choose counts: one more as wrong, and at least MIN_RIGHT right (2 of 4 is not enough at 40%).
+        share = best.right / (best.tried + 1)
+        short = (f"fewer than the {MIN_RIGHT} right it needs" if share >= self.precision else
+                 f"{math.floor(share * 100)}% counted as if one more had been wrong, fewer than the {self.precision:.0%} asked for")  # fmt: skip
+        return f"tried on your own decisions, at best {best.right} of its {best.tried} suggestions were right, {short}"
 
     def why_not(self, code: LearnedCode) -> str:
         """Why a code was left to the rules, in a researcher's words."""
@@ -98,6 +102,9 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
     started = time.perf_counter()
     if not 0 < precision < 1:
         raise InputError(f"the precision must be between 0 and 1, not {precision}")
+    # The store keeps it as an SQLite integer, and records it only once the new model has replaced the old one.
+    if not -(2**63) <= seed < 2**63:
+        raise InputError(f"the seed must be a whole number between {-(2**63)} and {2**63 - 1}, not {seed}")
     with ProjectStore.open(project_dir, lock="exclusive") as store:
         codebook = project_codebook(store, project_dir)
         codes = _codes(codebook, code_ids)

@@ -173,11 +173,17 @@ class LearnedModel:
             known = [KnownPassage(item["text"], item["transcript"], tuple(item["codes"])) for item in values["passages"]]
             calibration = {component: {code: Calibration(**item) for code, item in codes.items()}
                            for component, codes in values["calibration"].items()}  # fmt: skip
+            codes, precision = [str(code) for code in values["codes"]], float(values["precision"])
             if not set(COMPONENTS) <= set(nlp.pipe_names):
                 raise ValueError("it was made by an earlier ipl-coder")
+            # Scoring looks each code up among the components' labels: passages.json and the pipeline must be one model's.
+            labels = [set(cast("TrainablePipe", nlp.get_pipe(name)).labels) for name in COMPONENTS]
+            if missing := [code for code in codes if any(code not in known_labels for known_labels in labels)]:
+                raise ValueError(f"{PASSAGES_FILE} names code '{missing[0]}', which its pipeline has not learned")
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ProjectError(f"{folder}: the learned model cannot be read ({error}); run 'ipl-coder learn' again") from None
-        return cls(nlp, values["codes"], float(values["precision"]), calibration, known)
+            reason = " ".join(str(error).split())  # spaCy's config errors run over several lines
+            raise ProjectError(f"{folder}: the learned model cannot be read ({reason}); run 'ipl-coder learn' again") from None
+        return cls(nlp, codes, precision, calibration, known)
 
 
 def _log_odds(probability: float) -> float:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
 from ipl_coder.coding.coders import CodedSegments, ModelSegment, Segment, UnitLayout, pieces
 from ipl_coder.coding.doc_arrays import TokenOffsets
+from ipl_coder.errors import ProjectError
 from ipl_coder.learning.context import all_context_tokens, rule_codes
 from ipl_coder.learning.model import CONTEXT, WORDS, LearnedModel, model_folder
 from ipl_coder.learning.reasons import SimilarPassages, weighed_context, weighed_words
@@ -49,10 +50,11 @@ class LearnedSuggester:
     """Suggests codes with the project's learned model; built once per ``code`` run."""
 
     def __init__(self, model: LearnedModel, model_id: int, codebook: Codebook, run_unit: str,
-                 coded_by_people: dict[str, list[tuple[str, int, int]]]) -> None:  # fmt: skip
+                 coded_by_people: dict[str, list[tuple[str, int, int, str]]]) -> None:  # fmt: skip
         known = {code.code_id for code in codebook.codes}
         self.model, self.model_id = model, model_id
         self.codes = [code for code in model.suggested_codes() if code in known]
+        self.gone = [code for code in model.suggested_codes() if code not in known]  # renamed or removed since learn
         self.units = {code: codebook.effective_unit(codebook.code(code), run_unit) for code in self.codes}
         self.speakers = {code: {speaker.casefold() for speaker in codebook.effective_speakers(codebook.code(code))}
                          for code in self.codes}  # fmt: skip
@@ -71,10 +73,18 @@ class LearnedSuggester:
             row = store.learned_model()
             if row is None or not row.trained_codes:
                 return None
-            people: dict[str, list[tuple[str, int, int]]] = {}
-            for segment in store.segments(None, origin="human"):
-                people.setdefault(segment.transcript, []).append((segment.code_id, segment.start_char, segment.end_char))
+            # Every passage people gave a code: codes they added, and suggestions they accepted (a rule's or the model's,
+            # perhaps at another unit, or by a rule an edit has since changed). A code taken back gives nothing.
+            people: dict[str, list[tuple[str, int, int, str]]] = {}
+            for segment in store.segments(("accepted",)):
+                people.setdefault(segment.transcript, []).append((segment.code_id, segment.start_char, segment.end_char,
+                                                                  segment.segment_id))  # fmt: skip
         model = LearnedModel.load(model_folder(project_dir))
+        if model.codes != row.trained_codes:
+            # Another project's model copied in, an old one restored, or a learn stopped between saving and recording it.
+            raise ProjectError(f"{model_folder(project_dir)}: this is not the model the project's last 'learn' recorded (it learned "
+                               f"{', '.join(model.codes)}; the project's store says {', '.join(row.trained_codes)}); "
+                               "run 'ipl-coder learn' again")  # fmt: skip
         return cls(model, row.model_id, codebook, run_unit, people)
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> list[ModelSegment]:
@@ -82,9 +92,11 @@ class LearnedSuggester:
         layout, units = self._sentences(transcript, segments.layout if isinstance(segments, CodedSegments) else None)
         if not units or not self.codes:
             return []
-        others = [(s.code_id, s.start_char, s.end_char) for s in segments] + self.coded_by_people.get(transcript.name, [])
+        rules = [(s.code_id, s.start_char, s.end_char) for s in segments]
+        people = self.coded_by_people.get(transcript.name, [])
         mine = self._candidates(transcript, layout, units, segments)
-        kept = sorted((c for c in mine if not self._covered(c, others, mine)), key=lambda c: (c.start_char, c.end_char, c.code_id))
+        kept = sorted((c for c in mine if not self._covered(c, [*rules, *self._given_elsewhere(transcript, c, people)], mine)),
+                      key=lambda c: (c.start_char, c.end_char, c.code_id))  # fmt: skip
         why = [ModelReason(self.model_id, (*weighed_context(self.model, c.context, c.code_id), *weighed_words(self.model, c.words, c.code_id)),
                            self.similar.most_similar(c.sentence, c.code_id)) for c in kept]  # fmt: skip
         return [
@@ -131,6 +143,13 @@ class LearnedSuggester:
         theirs = [(code, start, end) for code, start, end in others if code == candidate.code_id or candidate.code_id in self._chain(code)]
         below = [(c.code_id, c.start_char, c.end_char) for c in mine if c.code_id != candidate.code_id and candidate.code_id in self._chain(c.code_id)]
         return any(start < candidate.end_char and candidate.start_char < end for _, start, end in (*theirs, *below))
+
+    @staticmethod
+    def _given_elsewhere(transcript: Transcript, candidate: _Candidate,
+                         people: Sequence[tuple[str, int, int, str]]) -> list[tuple[str, int, int]]:  # fmt: skip
+        """The passages people gave a code, but the candidate's own: an accepted suggestion made again keeps its decision."""
+        own = segment_id_for(transcript.content_hash, candidate.code_id, candidate.start_char, candidate.end_char)
+        return [(code, start, end) for code, start, end, segment_id in people if segment_id != own]
 
     def _chain(self, code: str) -> list[str]:
         """The code and every code above it (kept: a run asks for each code's many times)."""

@@ -112,7 +112,7 @@ class _SheetReader:
         if not any(row.values()):
             return
         try:
-            if row.get("segment_id") and self._gone_with_an_edit(row):
+            if row.get("segment_id") and self._gone_with_nothing_to_apply(row):
                 self.unchanged += 1
             elif row.get("segment_id"):
                 self._decide(number, row)
@@ -121,13 +121,18 @@ class _SheetReader:
         except InputError as error:
             self.problems.append(f"{self.path} row {number}: {error}")
 
-    def _gone_with_an_edit(self, row: dict[str, str]) -> bool:
-        """A row with nothing to apply whose suggestion went when its transcript was edited: no reason to refuse the sheet."""
+    def _gone_with_nothing_to_apply(self, row: dict[str, str]) -> bool:
+        """A row with nothing to apply whose suggestion went since: no reason to refuse the sheet.
+
+        It went when its transcript was edited, or it was the learned model's pending suggestion, which every run
+        without --learned drops (and a new model may not make again).
+        """
         if row.get("decision") or row.get("new_code") or row.get("note"):
             return False
         if self.edited is None:
             self.edited = self.store.edited_transcripts()
-        return row.get("transcript", "") in self.edited and self.store.resolve_segment_id(row["segment_id"]) is None
+        went = row.get("origin") == "model" or row.get("transcript", "") in self.edited
+        return went and self.store.resolve_segment_id(row["segment_id"]) is None
 
     def _view(self, coder: str, segment_id: str) -> CoderView | None:
         if coder not in self.views:
@@ -136,7 +141,7 @@ class _SheetReader:
 
     def _decide(self, number: int, row: dict[str, str]) -> None:
         coder = row.get("coder") or self.default_coder
-        segment = self._segment(row["segment_id"], row.get("code", ""))
+        segment = self._segment(row["segment_id"], row.get("code", ""), row.get("origin") == "model")
         if (coder, segment.segment_id) in self.seen:
             raise InputError(f"segment {row['segment_id']} is also on row {self.seen[(coder, segment.segment_id)]}")
         self.seen[(coder, segment.segment_id)] = number
@@ -173,7 +178,7 @@ class _SheetReader:
         notes = [d.note for d in self.store.decisions(segment_id) if d.coder == coder and d.note]
         return note in notes[:-1] and note != notes[-1]
 
-    def _segment(self, given_id: str, code_id: str) -> SegmentRow:
+    def _segment(self, given_id: str, code_id: str, by_model: bool = False) -> SegmentRow:
         """The segment a row's id names now, checked against the row's code.
 
         After code renames an old id can name two segments: the one renamed away
@@ -184,6 +189,9 @@ class _SheetReader:
         """
         candidates = {segment.segment_id: segment for segment_id in (given_id, self.store.followed_segment_id(given_id))
                       if segment_id and (segment := self.store.segment(segment_id))}  # fmt: skip
+        if not candidates and by_model:
+            raise InputError(f"the learned model's suggestion '{given_id}' is no longer in this project (a run without --learned "
+                             "drops its pending suggestions); run 'ipl-coder code ... --learned' again, then import the sheet")  # fmt: skip
         if not candidates:
             raise InputError(f"unknown segment id '{given_id}'; it is not in this project")
         if not code_id:
