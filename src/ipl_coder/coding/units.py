@@ -106,7 +106,7 @@ class UnitSplitter:
 
 def participant_units(store: ProjectStore, transcripts: Iterable[str], unit: str) -> dict[str, TranscriptUnits]:
     """Each named transcript's units in participants' turns, in text order; names no longer in the store are left out."""
-    splitter = UnitSplitter(unit)
+    splitter = UnitSplitter(unit, store.project_dir)
     found: dict[str, TranscriptUnits] = {}
     for name in transcripts:
         row = store.transcript(name)
