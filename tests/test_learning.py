@@ -493,3 +493,18 @@ def test_a_sheet_exported_with_the_models_suggestions_imports_after_a_run_withou
     assert run_cli("review", "import", sheet, "-p", project)[0] == 0
     with ProjectStore.open(project) as store:
         assert [d.decision for d in store.decisions(model["segment_id"])] == ["reject"]
+
+
+def test_learn_says_how_many_decided_passages_an_edit_took_out_of_sight(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    transcript = folder / "reviewed.txt"
+    transcript.write_text(transcript.read_text(encoding="utf-8").replace(LOOKING_FORWARD[0], "I do not know."), encoding="utf-8")
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "-q", "--jobs", "1")
+    assert exit_code == 0, stderr
+    exit_code, stdout, stderr = run_cli("learn", "-p", project, "--json")
+    assert exit_code == 0, stderr
+    assert json.loads(stdout)["out_of_sight"] == 1
+    exit_code, _, stderr = run_cli("learn", "-p", project)
+    assert exit_code == 0, stderr
+    assert ("1 decided passage that an edit took out of its transcript's text (as 'code' warned then) is not learned from"
+            in " ".join(stderr.split()))  # fmt: skip

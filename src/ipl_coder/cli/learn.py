@@ -89,6 +89,11 @@ def _print_summary(result: LearnResult) -> None:
     for code_id in result.not_suggested:
         error_console.print(f"[yellow]Note[/] {escape(code_id)}: learned but not suggested, {result.why_not_suggested(code_id)}; "
                             "left to the rules", soft_wrap=True)  # fmt: skip
+    if result.out_of_sight:
+        verb = "is" if result.out_of_sight == 1 else "are"
+        error_console.print(f"[yellow]Note[/] {count(result.out_of_sight, 'decided passage')} that an edit took out of its "
+                            f"transcript's text (as 'code' warned then) {verb} not learned from; decide each again where its words "
+                            "now are, and run 'ipl-coder learn' again", soft_wrap=True)  # fmt: skip
     decided = f"decisions up to {result.last_decided_at}" if result.last_decided_at else "no decisions yet (the codebook's examples only)"
     console.print(f"From {count(result.transcripts, 'reviewed transcript')} ({count(result.units, 'sentence')}) and {decided}, "
                   f"in {result.seconds:.1f} s.")  # fmt: skip

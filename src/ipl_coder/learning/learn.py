@@ -49,6 +49,7 @@ class LearnResult:
     decided_positives: dict[str, int] = field(default_factory=dict)  # per code: sentences people gave it
     calibration: dict[str, dict[str, Calibration]] = field(default_factory=dict)  # per component and code: see training
     precision: float = PRECISION
+    out_of_sight: int = 0  # decided passages an edit took out of their transcript's text: not learned from
 
     @property
     def suggested(self) -> list[str]:
@@ -83,7 +84,7 @@ class LearnResult:
             "project": str(self.project_dir), "model_id": self.model_id, "folder": str(self.folder),
             "transcripts": self.transcripts, "units": self.units, "decisions_up_to": self.last_decided_at,
             "seconds": round(self.seconds, 2),
-            "precision": self.precision,
+            "precision": self.precision, "out_of_sight": self.out_of_sight,
             "codes": [{"code": code.code_id, "positives": code.positives, "negatives": code.negatives,
                        "from_examples": code.from_examples, "trained": code.trained, "suggested": bool(code.suggested),
                        "calibration": {name: {"min_score": found.min_score, "tried": found.tried, "right": found.right}
@@ -123,8 +124,9 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
                 transcripts=material.transcripts, units=material.units, seconds=time.perf_counter() - started,
                 spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=counts,
             )  # fmt: skip
-    return LearnResult(project_dir, model_id, folder, tuple(counts), material.transcripts, material.units,
-                       last_decision[1], time.perf_counter() - started, material.decided_positives, calibration, precision)  # fmt: skip
+        out_of_sight = store.decided_out_of_sight()
+    return LearnResult(project_dir, model_id, folder, tuple(counts), material.transcripts, material.units, last_decision[1],
+                       time.perf_counter() - started, material.decided_positives, calibration, precision, out_of_sight)  # fmt: skip
 
 
 def _codes(codebook: Codebook, code_ids: Sequence[str]) -> list[str]:
