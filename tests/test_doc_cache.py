@@ -140,6 +140,20 @@ def test_another_pipeline_does_not_reuse_the_default_pipelines_entries(tmp_path:
     assert len(entries(project)) == 1  # the default pipeline's entry went: this run did not use it
 
 
+def test_a_pipeline_folder_changed_in_place_does_not_reuse_its_old_entries(tmp_path: Path) -> None:
+    """Same name, version and components, other sentences: the entries of the old pipeline must not count."""
+    import spacy
+
+    pipeline, transcript = tmp_path / "my_pipeline", SAMPLES / "CA-PSW-01.txt"
+    for punct_chars in (None, ["?"]):  # spaCy's sentence ends, then only "?"
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer", config={"punct_chars": punct_chars})
+        nlp.to_disk(pipeline)
+        code(transcript, tmp_path / "warm", "--model", pipeline)
+    code(transcript, tmp_path / "fresh", "--model", pipeline, "--no-cache")
+    assert segments(tmp_path / "warm") == segments(tmp_path / "fresh")
+
+
 def test_the_cache_works_in_worker_processes(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
