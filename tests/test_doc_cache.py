@@ -264,3 +264,17 @@ def test_a_damaged_segments_entry_is_coded_afresh_and_replaced(tmp_path: Path) -
     assert code(SAMPLES, project)["cache"]["reused"] == SAMPLE_COUNT  # their Docs were cached
     assert segments(project) == stored
     assert all(entry.read_text(encoding="utf-8").startswith('{"codes"') for entry in entries(project, SEGMENTS_SUFFIX))
+
+
+def test_a_segments_entry_edited_but_still_well_formed_is_not_trusted(tmp_path: Path) -> None:
+    """A changed digit parses as well as the right one: only what this program wrote counts."""
+    project, transcript = tmp_path / "project", SAMPLES / "CA-PSW-01.txt"
+    code(transcript, project)
+    stored = segments(project)
+    [entry] = entries(project, SEGMENTS_SUFFIX)
+    text = entry.read_text(encoding="utf-8")
+    shorter = re.sub(r"\[\[(\d+), (\d+),", lambda found: f"[[{found[1]}, {int(found[2]) - 1},", text, count=1)
+    assert shorter != text
+    entry.write_text(shorter, encoding="utf-8")
+    code(transcript, project)
+    assert segments(project) == stored
