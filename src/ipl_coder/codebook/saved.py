@@ -52,6 +52,8 @@ def read_saved(folder: Path, text: str, path: Path) -> Codebook | None:
         return None
     if codebook.yaml_text != text:
         return None
+    if codebook.name == codebook.path.stem and path.stem != codebook.path.stem:
+        return None  # a codebook that names none is named by its file, which is another one now: read the YAML
     return replace(codebook, path=path)
 
 
