@@ -84,6 +84,28 @@ def test_a_saved_codebook_is_read_only_for_the_same_text(tmp_path: Path, write_f
     assert read_saved(folder, codebook.yaml_text, book) is None
 
 
+def test_a_saved_codebook_edited_since_is_not_trusted(tmp_path: Path, write_file: Callable[..., Path]) -> None:
+    """Its rules changed, its copy of the YAML not: it would code with rules the codebook does not have."""
+    book = write_file("book.yaml", "name: B\ncodes:\n  - id: a\n    terms: [team]\n")
+    folder = tmp_path / "saved"
+    save(folder, load_codebook(book))
+    saved = saved_path(folder, book.read_text(encoding="utf-8"))
+    text = saved.read_text(encoding="utf-8")
+    assert '"terms": ["team"]' in text
+    saved.write_text(text.replace('"terms": ["team"]', '"terms": ["staff"]'), encoding="utf-8")
+    assert read_saved(folder, book.read_text(encoding="utf-8"), book) is None
+    assert load_codebook(book, folder).code("a").term_rule.terms == ("team",)  # type: ignore[union-attr]
+
+
+def test_a_codebook_that_names_none_is_named_by_its_file_also_when_read_back(write_file: Callable[..., Path],
+                                                                              tmp_path: Path) -> None:  # fmt: skip
+    text = "codes:\n  - id: a\n    terms: [team]\n"
+    folder = tmp_path / "saved"
+    save(folder, load_codebook(write_file("alpha.yaml", text)))
+    assert load_codebook(write_file("beta.yaml", text), folder).name == "beta"
+    assert load_codebook(write_file("other/alpha.yaml", text), folder).name == "alpha"
+
+
 def test_code_keeps_the_codebook_it_checked_and_reads_it_back(tmp_path: Path) -> None:
     project = tmp_path / "p"
     assert run_cli("code", ROOT / "sample_transcripts", "-c", IPL_CODEBOOK, "-p", project, "-q")[0] == 0

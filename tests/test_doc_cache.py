@@ -163,6 +163,20 @@ def test_another_pipeline_does_not_reuse_the_default_pipelines_entries(tmp_path:
     assert len(entries(project)) == 1  # the default pipeline's entry went: this run did not use it
 
 
+def test_a_pipeline_folder_changed_in_place_does_not_reuse_its_old_entries(tmp_path: Path) -> None:
+    """Same name, version and components, other sentences: the entries of the old pipeline must not count."""
+    import spacy
+
+    pipeline, transcript = tmp_path / "my_pipeline", SAMPLES / "CA-PSW-01.txt"
+    for punct_chars in (None, ["?"]):  # spaCy's sentence ends, then only "?"
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer", config={"punct_chars": punct_chars})
+        nlp.to_disk(pipeline)
+        code(transcript, tmp_path / "warm", "--model", pipeline)
+    code(transcript, tmp_path / "fresh", "--model", pipeline, "--no-cache")
+    assert segments(tmp_path / "warm") == segments(tmp_path / "fresh")
+
+
 def test_the_cache_works_in_worker_processes(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -273,3 +287,17 @@ def test_a_damaged_segments_entry_is_coded_afresh_and_replaced(tmp_path: Path) -
     assert code(SAMPLES, project)["cache"]["reused"] == SAMPLE_COUNT  # their Docs were cached
     assert segments(project) == stored
     assert all(entry.read_text(encoding="utf-8").startswith('{"codes"') for entry in entries(project, SEGMENTS_SUFFIX))
+
+
+def test_a_segments_entry_edited_but_still_well_formed_is_not_trusted(tmp_path: Path) -> None:
+    """A changed digit parses as well as the right one: only what this program wrote counts."""
+    project, transcript = tmp_path / "project", SAMPLES / "CA-PSW-01.txt"
+    code(transcript, project)
+    stored = segments(project)
+    [entry] = entries(project, SEGMENTS_SUFFIX)
+    text = entry.read_text(encoding="utf-8")
+    shorter = re.sub(r"\[\[(\d+), (\d+),", lambda found: f"[[{found[1]}, {int(found[2]) - 1},", text, count=1)
+    assert shorter != text
+    entry.write_text(shorter, encoding="utf-8")
+    code(transcript, project)
+    assert segments(project) == stored

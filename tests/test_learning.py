@@ -133,6 +133,31 @@ def test_a_model_suggestion_survives_a_rerun_with_its_decision(tiny_project: tup
     assert pending == []  # a run without --learned keeps only the decided ones, as for a rule no longer firing
 
 
+def test_with_a_model_that_cuts_other_sentences_a_cached_run_suggests_what_a_fresh_one_does(
+        tiny_project: tuple[Path, Path, Path], tmp_path: Path) -> None:  # fmt: skip
+    """The learned model cuts its own sentences when the cache spares the rules' Docs: it must always, not only then."""
+    import shutil
+
+    import spacy
+
+    project, codebook, folder = tiny_project
+    learn(project)
+    (folder / "new.txt").write_text("Interviewer: How are things?\n\nP1: The kitchen is blue now. "
+                                    "I look forward to a better future for us. It stays dry.\n", encoding="utf-8")  # fmt: skip
+    pipeline = tmp_path / "question_marks_only"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer", config={"punct_chars": ["?"]})  # sentences unlike the learned model's
+    nlp.to_disk(pipeline)
+    fresh = Path(shutil.copytree(project, tmp_path / "fresh"))
+    options = ("-c", codebook, "--learned", "--model", pipeline, "--jobs", "1", "-q")
+    assert run_cli("code", folder, "-p", fresh, "--no-cache", *options)[0] == 0
+    expected = sorted((s.transcript, s.start_char, s.end_char) for s in _model_segments(fresh) if s.suggested)
+    assert expected
+    for _ in range(2):  # coded afresh, then every code's segments from the cache
+        assert run_cli("code", folder, "-p", project, *options)[0] == 0
+        assert sorted((s.transcript, s.start_char, s.end_char) for s in _model_segments(project) if s.suggested) == expected
+
+
 def test_the_same_decisions_and_seed_give_the_same_model(tiny_project: tuple[Path, Path, Path]) -> None:
     from ipl_coder.learning.model import LearnedModel, model_folder
 

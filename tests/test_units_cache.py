@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import IPL_CODEBOOK, ROOT, SAMPLES, run_cli
 from ipl_coder.coding.doc_cache import CACHE_FOLDER, UNITS_FOLDER, UNITS_SUFFIX
 from ipl_coder.coding.units import UnitSplitter
+from ipl_coder.files import with_checksum, without_checksum
 from ipl_coder.store import TranscriptRow, TurnRow
 
 
@@ -35,11 +36,13 @@ def test_agreement_cuts_the_sentences_once_and_a_damaged_or_deleted_cut_changes_
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "False", done.stderr
     assert agreement(reviewed) == first
-    cuts = json.loads(entries[0].read_text(encoding="utf-8"))
-    for damage in ("not JSON", json.dumps([[index, start + 10**6, end + 10**6] for index, start, end in cuts])):
-        entries[0].write_text(damage, encoding="utf-8")
-        assert agreement(reviewed) == first  # it does not fit its transcript: cut afresh, and replaced
-        assert json.loads(entries[0].read_text(encoding="utf-8")) == cuts
+    written = entries[0].read_bytes()
+    cuts = json.loads(without_checksum(written) or b"")
+    moved = [[index, start, end - 1 if number == 0 else end] for number, (index, start, end) in enumerate(cuts)]
+    for damage in (b"not JSON", json.dumps(moved).encode(), with_checksum(json.dumps([[0, 10**6, 10**6 + 5]]).encode())):
+        entries[0].write_bytes(damage)  # not this program's, a sentence's end moved (it still fits), out of the text
+        assert agreement(reviewed) == first  # cut afresh, and replaced
+        assert entries[0].read_bytes() == written
     assert run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", reviewed, "-q", "--participants", SAMPLES / "participants.csv")[0] == 0
     assert unit_entries(reviewed) == entries  # a run of every transcript prunes only what coding uses
     shutil.rmtree(reviewed / CACHE_FOLDER)

@@ -160,3 +160,21 @@ def sources_hash(folder: Path, names: Iterable[str]) -> str:
     for name in names:
         digest.update((folder / name).read_bytes())
     return digest.hexdigest()
+
+
+def with_checksum(data: bytes) -> bytes:
+    """A cache file's content: ``data``, then a line with its SHA-256 (``without_checksum`` reads it back).
+
+    A cache file edited, damaged on disk or half copied can still parse (a digit
+    changed in an offset, a term in a saved codebook): the checksum is what tells
+    such a file from one this program wrote, so that it is ignored, never trusted.
+    """
+    return data + b"\n" + hashlib.sha256(data).hexdigest().encode("ascii")
+
+
+def without_checksum(stored: bytes) -> bytes | None:
+    """The data ``with_checksum`` wrote, or None when any byte of it differs from what was written."""
+    data, newline, digest = stored.rpartition(b"\n")
+    if not newline or hashlib.sha256(data).hexdigest().encode("ascii") != digest:
+        return None
+    return data

@@ -6,8 +6,8 @@ second with libyaml (yaml_read.py), most of a second without it, on every
 cache folder under the hash of its text, the program's version and this
 file's format; a later run with the very same text reads it back in a few
 milliseconds. Only a codebook that passed every check is saved, and a file
-that cannot be read, or reads as something else, is ignored: the YAML is read
-as before. JSON, not pickle: reading a file from a shared project folder must
+that cannot be read, reads as something else, or differs in any byte from what
+was written (it ends with its checksum) is ignored: the YAML is read as before. JSON, not pickle: reading a file from a shared project folder must
 never run code.
 """
 
@@ -24,9 +24,9 @@ from typing import Any
 from ipl_coder import __version__
 from ipl_coder.codebook.model import BooleanRule, Code, Codebook, NearRule, PatternRule, Rules, TermRule
 from ipl_coder.errors import ProjectError
-from ipl_coder.files import atomic_path, sources_hash
+from ipl_coder.files import atomic_path, sources_hash, with_checksum, without_checksum
 
-SAVED_FORMAT = 1  # bump when this file's layout changes
+SAVED_FORMAT = 2  # bump when this file's layout changes (2: a checksum line, files.with_checksum)
 # Reading the YAML into the model is these files' work: any change to them (a new check, a new field) is a new key.
 _READER_SOURCES = ("model.py", "schema.py", "yaml_errors.py", "patterns.py", "saved.py")
 
@@ -44,12 +44,16 @@ def _reader_hash() -> str:
 def read_saved(folder: Path, text: str, path: Path) -> Codebook | None:
     """The codebook saved for exactly this text, as if read from ``path``; None when there is none to trust."""
     try:
-        data = json.loads(saved_path(folder, text).read_text(encoding="utf-8"))
-        codebook = from_json(data)
+        checked = without_checksum(saved_path(folder, text).read_bytes())
+        if checked is None:
+            return None  # edited or damaged since it was saved: its rules may not be the text's
+        codebook = from_json(json.loads(checked.decode("utf-8", "surrogatepass")))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if codebook.yaml_text != text:
         return None
+    if codebook.name == codebook.path.stem and path.stem != codebook.path.stem:
+        return None  # a codebook that names none is named by its file, which is another one now: read the YAML
     return replace(codebook, path=path)
 
 
@@ -60,7 +64,7 @@ def save(folder: Path, codebook: Codebook) -> None:
         # As private as the folder it is in (the project's cache: its owner's only, or the team's).
         folder.mkdir(mode=stat.S_IMODE(folder.parent.stat().st_mode), exist_ok=True)
         with atomic_path(target) as temporary:
-            temporary.write_text(json.dumps(to_json(codebook), ensure_ascii=False), encoding="utf-8")
+            temporary.write_bytes(with_checksum(json.dumps(to_json(codebook), ensure_ascii=False).encode("utf-8", "surrogatepass")))
         for older in folder.glob("*.json"):  # one codebook per project, as a rule: older versions are only clutter
             if older != target:
                 older.unlink(missing_ok=True)

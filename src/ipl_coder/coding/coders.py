@@ -171,8 +171,8 @@ class CodedSegments(list[Segment]):
 
     from_cache: bool = False
     learned: Sequence[Any] = ()  # the learned model's suggestions (code --learned), made in the same worker
-    # The transcript's sentences as the rules cut them, for the learned model in the same worker (so it need not cut
-    # them again); left behind when the segments travel back from a worker.
+    # The transcript's sentences as the default pipeline's rules cut them, for the learned model in the same worker
+    # (so it need not cut them again); left behind when the segments travel back from a worker.
     layout: UnitLayout | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -239,7 +239,10 @@ class TranscriptCoder:
             self.segment_cache.save(entry, rows)
         segments = CodedSegments(sorted((*kept, *fresh), key=lambda segment: (segment.start_char, segment.end_char, segment.code_id)))
         segments.from_cache = not needed or self.docs.reused
-        segments.layout = layout  # None when no Doc was read: the learned model cuts the sentences itself
+        # None when no Doc was read: the learned model cuts the sentences itself, as the default pipeline does. A
+        # --model's sentences (its parser's, its own sentencizer's) are other ones: never handed over, so a run that
+        # reads no Doc suggests what one that reads them all does.
+        segments.layout = layout if self.docs.default else None
         return segments
 
     def _kept_segments(self, transcript: Transcript, entry: Path | None) -> tuple[list[Segment], frozenset[str]]:

@@ -65,7 +65,8 @@ def pipeline_key(nlp: Language, info: PipelineInfo) -> str:
     except PackageNotFoundError:
         lemmas = "?"
     parts = {
-        "format": CACHE_FORMAT, "pipeline": info.name, "spacy": info.spacy_version, "language": info.language,
+        "format": CACHE_FORMAT, "pipeline": info.name, "fingerprint": info.fingerprint, "spacy": info.spacy_version,
+        "language": info.language,
         "simplemma": lemmas, "components": [name for name in nlp.pipe_names if name not in RULE_COMPONENTS],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:16]

@@ -13,7 +13,9 @@ forms, and its Matcher for token patterns), which leaves its hits in
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import Codebook
@@ -36,6 +38,9 @@ class PipelineInfo:
     name: str  # "blank:en+simplemma" or the loaded pipeline's name
     spacy_version: str
     language: str
+    # For a loaded pipeline, a hash of what it is (see ``model_fingerprint``): its name and version stay the same
+    # when a folder is saved again over the old one, or another folder is saved from the same template.
+    fingerprint: str = ""
 
 
 class SimplemmaLemmatizer:
@@ -122,12 +127,13 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
     if model:
         nlp = _load_model(model)
         name = f"{nlp.meta.get('lang', '?')}_{nlp.meta.get('name', model)}-{nlp.meta.get('version', '?')}"
+        fingerprint = model_fingerprint(nlp)
     else:
         try:
             nlp = spacy.blank(codebook.language)
         except ImportError:
             raise PipelineError(f"spaCy has no language '{codebook.language}': fix 'language' in the codebook") from None
-        name = blank_pipeline_name(codebook.language)
+        name, fingerprint = blank_pipeline_name(codebook.language), ""
     language = nlp.lang
     if language is None:
         raise PipelineError(f"the pipeline '{name}' names no language; use one made for a language, such as en_core_web_sm")
@@ -139,7 +145,30 @@ def build_pipeline(codebook: Codebook, model: str | None = None) -> tuple[Langua
             raise PipelineError(f"no offline lemmatizer for language '{language}': use --model with a pipeline for it")
         nlp.add_pipe(LEMMATIZER, config={"language": language})
     add_codebook_rules(nlp, codebook.in_language(language))
-    return nlp, PipelineInfo(name=name, spacy_version=spacy.__version__, language=language)
+    return nlp, PipelineInfo(name=name, spacy_version=spacy.__version__, language=language, fingerprint=fingerprint)
+
+
+def model_fingerprint(nlp: Language) -> str:
+    """A short hash of a loaded pipeline: its config and tokenizer rules, and every file of its folder by size and time.
+
+    The cache's entries are keyed by it (doc_cache.py): a folder trained or saved again in place keeps its name
+    and version, yet may split, tag or lemmatise otherwise. Its files are taken by size and modification time
+    (their content can be hundreds of megabytes); the config and tokenizer, small, by content.
+    """
+    digest = hashlib.sha256(nlp.config.to_str().encode("utf-8"))
+    to_bytes = getattr(nlp.tokenizer, "to_bytes", None)
+    if to_bytes is not None:
+        digest.update(to_bytes())
+    folder = getattr(nlp, "_path", None)  # where spacy.load read it from: a folder, or an installed package's
+    if folder is not None:
+        for file in sorted(Path(folder).rglob("*")):
+            try:
+                if file.is_file():
+                    status = file.stat()
+                    digest.update(f"{file.relative_to(folder)}|{status.st_size}|{status.st_mtime_ns}\n".encode())
+            except OSError:
+                digest.update(f"{file.relative_to(folder)}|?\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def sentence_splitter(language: str) -> Language:

@@ -13,7 +13,9 @@ cached Docs. With every code found, the transcript is not even tokenised.
 The transcript's part of the name covers everything that could change a
 code's segments besides its rules, including this program's coding sources:
 a new ipl-coder version misses every entry. An entry that cannot be read, or
-reads as anything else, is ignored and replaced; deleting it is always safe.
+reads as anything else, is ignored and replaced; so is one changed in any byte
+since it was written (it ends with its checksum: a digit changed in an offset
+still parses). Deleting it is always safe.
 JSON, never pickle: reading a shared project folder must never run code.
 """
 
@@ -29,13 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 from ipl_coder import __version__
 from ipl_coder.coding.doc_cache import SEGMENTS_SUFFIX, save_entry, touch_entry
-from ipl_coder.files import sources_hash
+from ipl_coder.files import sources_hash, with_checksum, without_checksum
 
 if TYPE_CHECKING:
     from ipl_coder.codebook.model import Code
     from ipl_coder.transcripts import Transcript
 
-SEGMENTS_FORMAT = 2  # bump when the entry's layout changes (2: only what the transcript and code do not say)
+# Bump when the entry's layout changes (2: only what the transcript and code do not say; 3: a checksum line).
+SEGMENTS_FORMAT = 3
 # What turns Docs and rules into segments: a change to any of them is a new key for every entry.
 _CODING_SOURCES = ("coders.py", "units.py", "matching.py", "doc_arrays.py", "sentences.py", "clitics.py", "pipeline.py",
                    "segment_cache.py")  # fmt: skip
@@ -66,7 +69,10 @@ class SegmentCache:
     def load(self, path: Path) -> dict[str, list[Any]]:
         """Each code's segments as saved (lists of JSON values), by code key; empty when there is no entry to trust."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            checked = without_checksum(path.read_bytes())
+            if checked is None:
+                return {}  # not as this program wrote it, though it may well parse: a row changed is a wrong segment
+            data = json.loads(checked.decode("utf-8", "surrogatepass"))
             codes = data["codes"]
             if not isinstance(codes, dict) or not all(isinstance(rows, list) for rows in codes.values()):
                 return {}
@@ -79,7 +85,7 @@ class SegmentCache:
         """Keep each code's segments (JSON values: what the transcript and the code do not already say) by code key."""
         if not self.writable:
             return
-        save_entry(path, json.dumps({"codes": by_key}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        save_entry(path, with_checksum(json.dumps({"codes": by_key}, ensure_ascii=False).encode("utf-8", "surrogatepass")))
 
 
 @cache

@@ -8,7 +8,8 @@ kept in ``PROJECT/cache/units/``, one JSON file per transcript, named by a
 hash of everything it depends on: the text, where the participants' turns
 are, the language, spaCy's version and this program's own sentence code.
 Another text, other turns or a new version simply miss. A file that cannot be
-read, or does not fit the transcript, is ignored and replaced; deleting the
+read, does not end with the checksum of what was written, or does not fit the
+transcript, is ignored and replaced; deleting the
 folder is always safe. JSON, never pickle: reading a shared project folder
 must never run code.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from ipl_coder import __version__
 from ipl_coder.coding.doc_cache import UNITS_SUFFIX, save_entry, touch_entry
-from ipl_coder.files import sources_hash
+from ipl_coder.files import sources_hash, with_checksum, without_checksum
 from ipl_coder.store import TurnRow
 
 SENTENCES_FORMAT = 1  # bump when the file's layout changes
@@ -50,8 +51,10 @@ class SentenceCache:
     def load(self, path: Path, spoken: Sequence[TurnRow]) -> list[Cut] | None:
         """The cuts saved for these turns; None when there is no file, or one this program did not write for them."""
         try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
-            cuts = [(index, start, end) for index, start, end in rows]
+            checked = without_checksum(path.read_bytes())
+            if checked is None:
+                return None  # not as this program wrote it, though it may parse: a boundary moved is a wrong figure
+            cuts = [(index, start, end) for index, start, end in json.loads(checked)]
         except (OSError, ValueError, TypeError):
             return None
         for index, start, end in cuts:
@@ -62,7 +65,7 @@ class SentenceCache:
         return cuts
 
     def save(self, path: Path, cuts: Sequence[Cut]) -> None:
-        save_entry(path, json.dumps([list(cut) for cut in cuts]).encode("utf-8"))
+        save_entry(path, with_checksum(json.dumps([list(cut) for cut in cuts]).encode("utf-8")))
 
 
 @cache
