@@ -301,3 +301,16 @@ def test_a_segments_entry_edited_but_still_well_formed_is_not_trusted(tmp_path: 
     entry.write_text(shorter, encoding="utf-8")
     code(transcript, project)
     assert segments(project) == stored
+
+
+def test_the_docs_key_changes_with_this_programs_own_token_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A release that changes the lemmatizer or the sentence rules must not read Docs an older one made.
+    from ipl_coder.codebook.schema import load_codebook
+    from ipl_coder.coding import doc_cache
+    from ipl_coder.coding.pipeline import build_pipeline
+
+    nlp, info = build_pipeline(load_codebook(IPL_CODEBOOK).in_language("en"))
+    key = doc_cache.pipeline_key(nlp, info)
+    assert doc_cache.pipeline_key(nlp, info) == key
+    monkeypatch.setattr(doc_cache, "_token_hash", lambda: "sentences.py as another release has it")
+    assert doc_cache.pipeline_key(nlp, info) != key

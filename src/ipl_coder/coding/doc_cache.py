@@ -19,6 +19,7 @@ entry per transcript; after a run of some transcripts, only long-unused ones.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,18 +32,20 @@ from typing import TYPE_CHECKING
 
 from ipl_coder.coding.pipeline import LEMMATIZER, RULE_COMPONENTS, SENTENCE_FIX, SENTENCIZER, PipelineInfo
 from ipl_coder.errors import ProjectError
-from ipl_coder.files import atomic_path, remove_leftovers
+from ipl_coder.files import atomic_path, remove_leftovers, sources_hash
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-# Bump whenever ipl-coder's own token components (sentences.py,
-# SimplemmaLemmatizer, the sentencizer's set-up in build_pipeline) or this file's
-# layout change: every older entry then misses, and is replaced.
+# Bump whenever this file's layout changes: every older entry then misses, and is replaced. A change to
+# ipl-coder's own token components misses them too, by itself: their sources are in the key (_TOKEN_SOURCES).
 # 2: lemmas of NORMs, so "n't" is "not" and "it's" is "it be" (coding/clitics.py).
 # 3: the default pipeline's entries hold only the attributes it sets (docbin.py).
 CACHE_FORMAT = 3
+# What makes a piece's tokens, sentences and lemmas: the lemmatizer and pipeline set-up, the sentence rules, the
+# clitics' lemmas, what an entry keeps.
+_TOKEN_SOURCES = ("pipeline.py", "sentences.py", "clitics.py", "docbin.py", "doc_cache.py")
 CACHE_FOLDER = "cache"  # in the project folder; holds nothing else than this cache
 DOCS_FOLDER = "docs"
 CODEBOOKS_FOLDER = "codebooks"  # the last checked codebook, as JSON (codebook/saved.py)
@@ -65,11 +68,17 @@ def pipeline_key(nlp: Language, info: PipelineInfo) -> str:
     except PackageNotFoundError:
         lemmas = "?"
     parts = {
-        "format": CACHE_FORMAT, "pipeline": info.name, "fingerprint": info.fingerprint, "spacy": info.spacy_version,
+        "format": CACHE_FORMAT, "sources": _token_hash(), "pipeline": info.name, "fingerprint": info.fingerprint,
+        "spacy": info.spacy_version,
         "language": info.language,
         "simplemma": lemmas, "components": [name for name in nlp.pipe_names if name not in RULE_COMPONENTS],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+@functools.cache
+def _token_hash() -> str:
+    return sources_hash(Path(__file__).parent, _TOKEN_SOURCES)
 
 
 class PieceDocs:
