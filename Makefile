@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PROJECT ?= demo-project
 
-.PHONY: demo test fuzz lint install bench quality learn-bench clean
+.PHONY: demo test fuzz lint install bench bench-loop quality learn-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ lint: $(VENV)/.installed-lint
 BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_speed.py $(BENCH_ARGS)
+
+# The edit-and-look loop (agreement, report, codebook diff, code after code on one file), the caches it uses:
+# BENCH_ARGS="--before /tmp/before/src" also times another checkout (git worktree add /tmp/before COMMIT).
+bench-loop: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_loop.py $(BENCH_ARGS)
 
 # The codebook's rules scored against the blind human coding of benchmarks/gold/ (tuning and reporting halves).
 quality: $(VENV)/.installed
