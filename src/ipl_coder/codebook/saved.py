@@ -28,7 +28,8 @@ from ipl_coder.files import atomic_path, sources_hash, with_checksum, without_ch
 
 SAVED_FORMAT = 2  # bump when this file's layout changes (2: a checksum line, files.with_checksum)
 # Reading the YAML into the model is these files' work: any change to them (a new check, a new field) is a new key.
-_READER_SOURCES = ("model.py", "schema.py", "yaml_errors.py", "patterns.py", "saved.py")
+_READER_SOURCES = ("model.py", "schema.py", "yaml_errors.py", "yaml_read.py", "patterns.py", "saved.py")
+_LANGUAGE_SOURCES = ("languages.py",)  # in transcripts/: how the codebook's language names are read
 
 
 def saved_path(folder: Path, text: str) -> Path:
@@ -38,7 +39,8 @@ def saved_path(folder: Path, text: str) -> Path:
 
 @cache
 def _reader_hash() -> str:
-    return sources_hash(Path(__file__).parent, _READER_SOURCES)
+    here = Path(__file__).parent
+    return sources_hash(here, _READER_SOURCES) + sources_hash(here.parent / "transcripts", _LANGUAGE_SOURCES)
 
 
 def read_saved(folder: Path, text: str, path: Path) -> Codebook | None:
