@@ -116,5 +116,6 @@ def _same_or_same_error(text: str) -> None:
 
 def test_runaway_nesting_is_told_not_crashed(tmp_path: Path) -> None:
     text = "name: x\ncodes: " + "[" * 100_000 + "]" * 100_000 + "\n"  # libyaml's recursion would crash on this
-    with pytest.raises(CodebookError, match="nested hundreds of levels deep"):
+    with pytest.raises(CodebookError, match="nested hundreds of levels deep") as raised:
         parse_codebook_text(text, tmp_path / "deep.yaml")
+    assert str(raised.value).startswith(f"{tmp_path / 'deep.yaml'}:2:1: ")  # the line of the brackets, not the first

@@ -66,8 +66,14 @@ def deepest_line(text: str) -> int:
     """The 1-based line where brackets and indentation nest deepest: where to look for runaway nesting."""
     depth, deepest, deepest_line = 0, -1, 1
     for number, line in enumerate(text.splitlines(), start=1):
-        depth = max(depth + line.count("[") + line.count("{") - line.count("]") - line.count("}"), 0)
-        nesting = depth + (len(line) - len(line.lstrip(" -")))
+        peak = depth  # brackets opened and closed on one line ("[[[ ]]]") nest there too
+        for character in line:
+            if character in "[{":
+                depth += 1
+                peak = max(peak, depth)
+            elif character in "]}":
+                depth = max(depth - 1, 0)
+        nesting = peak + (len(line) - len(line.lstrip(" -")))
         if nesting > deepest:
             deepest, deepest_line = nesting, number
     return deepest_line

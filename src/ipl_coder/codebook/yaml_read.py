@@ -30,7 +30,13 @@ _YAML_11_BREAKS = frozenset("\x85\u2028\u2029")  # line breaks to libyaml, not t
 
 
 def load_yaml(text: str) -> Any:
-    """The YAML in ``text`` as ruamel's round-trip loader gives it (comments aside); its errors as it raises them."""
+    """The YAML in ``text`` as ruamel's round-trip loader gives it (comments aside); its errors as it raises them.
+
+    RecursionError for brackets nested deeper than any codebook could be: the pure parser slows with the square of
+    the depth, and took seconds to fail on them.
+    """
+    if _bracket_depth(text) > MAX_FAST_NESTING:
+        raise RecursionError("brackets nested deeper than a codebook's")
     if _fast_is_safe(text):
         try:
             return _CLoader(text).get_single_data()
@@ -42,12 +48,17 @@ def load_yaml(text: str) -> Any:
 def _fast_is_safe(text: str) -> bool:
     if _CLoader is None or _DIRECTIVE.search(text) or not _YAML_11_BREAKS.isdisjoint(text):
         return False
+    indent = max((len(line) - len(line.lstrip(" -")) for line in text.splitlines()), default=0)
+    return _bracket_depth(text) + indent <= MAX_FAST_NESTING
+
+
+def _bracket_depth(text: str) -> int:
+    """How deep ``[`` and ``{`` nest; quoted ones count too, as no codebook quotes a hundred of them in a row."""
     depth = deepest = 0
-    for bracket in _NOT_BRACKETS.sub("", text):  # quoted brackets count too: a guess too deep only costs time
+    for bracket in _NOT_BRACKETS.sub("", text):
         depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
         deepest = max(deepest, depth)
-    indent = max((len(line) - len(line.lstrip(" -")) for line in text.splitlines()), default=0)
-    return deepest + indent <= MAX_FAST_NESTING
+    return deepest
 
 
 def _c_loader() -> Any:
