@@ -23,9 +23,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from ipl_coder.transcripts.frontmatter import bracket_depth
+
 MAX_FAST_NESTING = 200  # levels of indentation and brackets; a codebook has a handful
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _YAML_11_BREAKS = frozenset("\x85\u2028\u2029")  # line breaks to libyaml, not to YAML 1.2: the lines would differ
 
 
@@ -35,7 +36,7 @@ def load_yaml(text: str) -> Any:
     RecursionError for brackets nested deeper than any codebook could be: the pure parser slows with the square of
     the depth, and took seconds to fail on them.
     """
-    if _bracket_depth(text) > MAX_FAST_NESTING:
+    if bracket_depth(text) > MAX_FAST_NESTING:
         raise RecursionError("brackets nested deeper than a codebook's")
     if _fast_is_safe(text):
         try:
@@ -49,16 +50,8 @@ def _fast_is_safe(text: str) -> bool:
     if _CLoader is None or _DIRECTIVE.search(text) or not _YAML_11_BREAKS.isdisjoint(text):
         return False
     indent = max((len(line) - len(line.lstrip(" -")) for line in text.splitlines()), default=0)
-    return _bracket_depth(text) + indent <= MAX_FAST_NESTING
+    return bracket_depth(text) + indent <= MAX_FAST_NESTING
 
-
-def _bracket_depth(text: str) -> int:
-    """How deep ``[`` and ``{`` nest; quoted ones count too, as no codebook quotes a hundred of them in a row."""
-    depth = deepest = 0
-    for bracket in _NOT_BRACKETS.sub("", text):
-        depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
-        deepest = max(deepest, depth)
-    return deepest
 
 
 def _c_loader() -> Any:

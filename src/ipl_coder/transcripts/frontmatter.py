@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+MAX_NESTING = 200  # levels of brackets; front matter and codebooks need a handful
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,11 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
     from ruamel.yaml.error import YAMLError
 
     try:
+        yaml_text = match.group("yaml") or ""
+        if bracket_depth(yaml_text) > MAX_NESTING:
+            raise RecursionError  # the pure parser slows with the square of the depth: seconds to fail on it
         # pure: libyaml (ruamel.yaml.clib, when installed) would crash the process on runaway nesting, not raise.
-        data = YAML(typ="safe", pure=True).load(match.group("yaml") or "") or {}
+        data = YAML(typ="safe", pure=True).load(yaml_text) or {}
     except YAMLError as error:
         # The context mark points at what was left open (a "[" say); the problem mark often at the end.
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
@@ -69,6 +74,15 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         interviewer_labels=tuple(str(label) for label in (interviewer if isinstance(interviewer, list) else [interviewer])),
     )
     return front_matter, text[match.end() :]
+
+
+def bracket_depth(text: str) -> int:
+    """How deep ``[`` and ``{`` nest in YAML text; quoted ones count too, as nobody quotes a hundred in a row."""
+    depth = deepest = 0
+    for bracket in _NOT_BRACKETS.sub("", text):
+        depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _strings(value: object) -> Iterator[str]:
