@@ -53,6 +53,9 @@ P1: The kitchen is blue now. I look forward to a better future for us. I hope it
 """
 
 
+LATER = "Interviewer: How are things?\n\nP1: The kitchen is blue now. I look forward to a better future for us.\n"
+
+
 @pytest.fixture
 def tiny_project(write_file: Callable[..., Path], tmp_path: Path) -> tuple[Path, Path, Path]:
     """Two interviews coded with the rules; ana reviewed the first: she coded 'hope' on every look forward, rejected the rest."""
@@ -380,7 +383,7 @@ def test_a_passage_people_accepted_the_code_on_is_not_suggested_it_again_at_anot
 ) -> None:  # fmt: skip
     """An accepted model suggestion (a sentence) came back as a pending one of the same code for its whole turn (--unit turn)."""
     project, codebook, folder = tiny_project
-    write_file("interviews/later.txt", "Interviewer: How are things?\n\nP1: The kitchen is blue now. I look forward to a better future for us.\n")
+    write_file("interviews/later.txt", LATER)
     learn(project)
     assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
     accepted = next(s for s in _model_segments(project) if s.transcript == "later")
@@ -400,7 +403,7 @@ def test_a_code_a_person_added_then_took_back_does_not_keep_the_model_from_sugge
     tiny_project: tuple[Path, Path, Path], write_file: Callable[..., Path]
 ) -> None:  # fmt: skip
     project, codebook, folder = tiny_project
-    write_file("interviews/later.txt", "Interviewer: How are things?\n\nP1: The kitchen is blue now. I look forward to a better future for us.\n")
+    write_file("interviews/later.txt", LATER)
     learn(project)
     assert run_cli("code", folder, "-c", codebook, "-p", project, "-q", "--jobs", "1")[0] == 0
     with ProjectStore.open(project) as store:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -174,18 +175,22 @@ def test_a_text_too_short_to_tell_its_language_is_coded_in_the_codebooks_with_a_
 ) -> None:
     # Norwegian, but too short to detect: a two-language codebook codes it with its first language's rules, and says so.
     transcript = write_file("kort.txt", "I: Hvordan?\nP1: Jeg er en bro mellom teamet og brukerne.\n")
-    exit_code, stdout, stderr = run_cli("code", transcript, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--json")
-    assert exit_code == 0, stderr
-    coded = json.loads(stdout)["coded"][0]
+    coded = _coded(transcript, IPL_CODEBOOK, tmp_path / "p")
     assert coded["language"] == "en"
     assert coded["warnings"] == [
         "no language is set, and the text is too short or too mixed to tell which it is in; it is coded with the "
         "codebook's 'en' rules: set 'language:' in its front matter or the participants file if it is in another"
     ]
     english_only = write_file("en.yaml", "name: en only\nlanguage: en\ncodes:\n  - id: team\n    label: Team\n    terms: [team]\n")
-    exit_code, stdout, stderr = run_cli("code", transcript, "-c", english_only, "-p", tmp_path / "p2", "--json")
+    assert _coded(transcript, english_only, tmp_path / "p2")["warnings"] == []  # one language: nothing else to choose
+
+
+def _coded(transcript: Path, codebook: Path, project: Path) -> dict[str, Any]:
+    """What code --json says of the one transcript it coded."""
+    exit_code, stdout, stderr = run_cli("code", transcript, "-c", codebook, "-p", project, "--jobs", "1", "--json")
     assert exit_code == 0, stderr
-    assert json.loads(stdout)["coded"][0]["warnings"] == []  # one language: there was nothing else to choose
+    coded: dict[str, Any] = json.loads(stdout)["coded"][0]
+    return coded
 
 
 def test_a_set_language_the_text_contradicts_is_kept_with_a_warning(tmp_path: Path) -> None:
@@ -193,9 +198,7 @@ def test_a_set_language_the_text_contradicts_is_kept_with_a_warning(tmp_path: Pa
     path = tmp_path / "in" / "set_en.txt"
     path.parent.mkdir()
     path.write_text("---\nlanguage: en\n---\n" + text, encoding="utf-8")
-    exit_code, stdout, stderr = run_cli("code", path, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--jobs", "1", "--json")
-    assert exit_code == 0, stderr
-    coded = json.loads(stdout)["coded"][0]
+    coded = _coded(path, IPL_CODEBOOK, tmp_path / "p")
     assert coded["language"] == "en"
     assert coded["warnings"] == [
         "its language is set to 'en' (from its front matter), but the text reads as 'nb' (detected from the text, 100% sure); "
