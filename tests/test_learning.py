@@ -479,6 +479,22 @@ def test_a_model_folder_that_is_not_the_last_learns_is_refused(tiny_project: tup
     assert exit_code == 1 and "this is not the model the project's last 'learn' recorded (it learned hope; the project's store says hope, fear)" in flat
 
 
+def test_a_model_folder_of_the_same_codes_that_is_not_the_last_learns_is_refused(tiny_project: tuple[Path, Path, Path],
+                                                                                  tmp_path: Path) -> None:  # fmt: skip
+    """As a learn stopped between recording and saving leaves it: the folder's model is not the one the store names."""
+    import shutil
+
+    project, codebook, folder = tiny_project
+    learn(project)
+    shutil.copytree(project / "learned", tmp_path / "backup")
+    assert learn(project, seed=7).trained == ["hope"]  # the same codes, another model
+    shutil.rmtree(project / "learned")
+    shutil.copytree(tmp_path / "backup", project / "learned")
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    flat = " ".join(stderr.split())
+    assert exit_code == 1 and "this is not the model the project's last 'learn' recorded (it is model 1; the project's store says 2)" in flat
+
+
 def test_a_seed_the_store_cannot_keep_is_refused_before_the_model_is_saved(tiny_project: tuple[Path, Path, Path]) -> None:
     """It failed as an 'unexpected error' from SQLite after learned/ had been replaced, leaving a model the store did not record."""
     project, _, _ = tiny_project

@@ -14,6 +14,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from ipl_coder import __version__
@@ -118,12 +119,14 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
             model = train_model(material.passages, trained, codebook.language, seed, precision)
             calibration, suggested = model.calibration, set(model.suggested_codes())
             counts = [replace(code, suggested=code.code_id in suggested) if code.trained else code for code in counts]
-            _replace_folder(folder, model.save)
+            # Recorded first, then saved under its id: stopped in between, the folder is not the one recorded, and
+            # 'code --learned' refuses it rather than file its suggestions under another model.
             model_id = store.record_learned_model(
                 folder=str(folder), seed=seed, precision=precision, last_decision=last_decision,
                 transcripts=material.transcripts, units=material.units, seconds=time.perf_counter() - started,
                 spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=counts,
             )  # fmt: skip
+            _replace_folder(folder, partial(model.save, model_id=model_id))
         out_of_sight = store.decided_out_of_sight()
     return LearnResult(project_dir, model_id, folder, tuple(counts), material.transcripts, material.units, last_decision[1],
                        time.perf_counter() - started, material.decided_positives, calibration, precision, out_of_sight)  # fmt: skip

@@ -80,10 +80,11 @@ class LearnedSuggester:
                 people.setdefault(segment.transcript, []).append((segment.code_id, segment.start_char, segment.end_char,
                                                                   segment.segment_id))  # fmt: skip
         model = LearnedModel.load(model_folder(project_dir))
-        if model.codes != row.trained_codes:
-            # Another project's model copied in, an old one restored, or a learn stopped between saving and recording it.
-            raise ProjectError(f"{model_folder(project_dir)}: this is not the model the project's last 'learn' recorded (it learned "
-                               f"{', '.join(model.codes)}; the project's store says {', '.join(row.trained_codes)}); "
+        if model.codes != row.trained_codes or model.model_id not in (None, row.model_id):
+            # Another project's model copied in, an old one restored, or a learn stopped between recording and saving it.
+            told = (f"it is model {model.model_id}; the project's store says {row.model_id}" if model.codes == row.trained_codes
+                    else f"it learned {', '.join(model.codes)}; the project's store says {', '.join(row.trained_codes)}")  # fmt: skip
+            raise ProjectError(f"{model_folder(project_dir)}: this is not the model the project's last 'learn' recorded ({told}); "
                                "run 'ipl-coder learn' again")  # fmt: skip
         return cls(model, row.model_id, codebook, run_unit, people)
 
