@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import run_cli
 from ipl_coder.coding.project import code_transcripts
-from ipl_coder.store import NewDecision, ProjectStore
+from ipl_coder.store import NewDecision, Passage, ProjectStore
 
 CODEBOOK = """
 codes:
@@ -39,3 +39,32 @@ def test_freq_counts_the_decided_segments_of_a_code_the_codebook_dropped(write_f
     assert rows == {"team": 2, "hope": 1}
     assert "hope,hope,,0,1," in (project / "frequencies.csv").read_text(encoding="utf-8-sig")
     assert any("hope" in note and "codebook" in note for note in json.loads(stdout)["notes"])
+
+
+def test_the_report_counts_a_passage_two_coders_gave_the_same_code_once_as_freq_does(
+    write_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    from lxml import html as lxml_html
+
+    project = _project(write_file, tmp_path)
+    start = TRANSCRIPT.index("I hope")
+    with ProjectStore.open(project) as store:
+        store.record_decisions([NewDecision(coder, "add", new_code_id="team", note=f"{coder} saw it",
+                                            passage=Passage("t1", start, start + 6)) for coder in ("ana", "ola")])  # fmt: skip
+        hope = [s for s in store.segments() if s.code_id == "hope"]
+        store.record_decisions([NewDecision("ana", "accept", hope[0].segment_id)])
+    code_transcripts([tmp_path / "t1.txt"], write_file("cb.yaml", "codes:\n  - id: team\n    terms: [team]\n"), project)
+    out = tmp_path / "report.html"
+    exit_code, stdout, stderr = run_cli("report", "-p", project, "-o", out)
+    assert exit_code == 0, stderr
+    # By hand: 'team' on two sentences and on "I hope" (once, though two coders gave it); 'hope', dropped from the
+    # codebook, on the one sentence ana accepted: 4 segments, as freq counts them.
+    assert "4 segments" in stdout
+    _, freq_out, _ = run_cli("freq", "-p", project, "--json")
+    assert {row["code"]: row["segments"] for row in json.loads(freq_out)["rows"]} == {"team": 3, "hope": 1}
+    page = lxml_html.fromstring(out.read_text(encoding="utf-8"))
+    for code, segments in (("team", "3"), ("hope", "1")):
+        assert page.xpath(f'string(//details[@id="code-{code}"]//*[@data-count="code-segments"])') == segments
+    assert "4 segments" in page.xpath('string(//details[@class="transcript"]//summary)')
+    shared = [item.text_content() for item in page.xpath('//details[@id="code-team"]//div[@class="segment"]') if "added by" in item.text_content()]
+    assert len(shared) == 1 and "added by ana, ola" in shared[0] and "ana saw it" in shared[0] and "ola saw it" in shared[0]
