@@ -68,3 +68,19 @@ def test_the_report_counts_a_passage_two_coders_gave_the_same_code_once_as_freq_
     assert "4 segments" in page.xpath('string(//details[@class="transcript"]//summary)')
     shared = [item.text_content() for item in page.xpath('//details[@id="code-team"]//div[@class="segment"]') if "added by" in item.text_content()]
     assert len(shared) == 1 and "added by ana, ola" in shared[0] and "ana saw it" in shared[0] and "ola saw it" in shared[0]
+
+
+def test_agreement_says_which_decisions_an_edit_took_out_of_sight(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    project = _project(write_file, tmp_path)
+    with ProjectStore.open(project) as store:
+        segments = list(store.segments())
+        store.record_decisions([NewDecision(coder, "accept", s.segment_id) for coder in ("ana", "ola") for s in segments])
+    # The first sentence goes: its 'team' segment, decided by both, is in no figure from now on.
+    edited = write_file("t1.txt", TRANSCRIPT.replace("The team met. ", ""))
+    code_transcripts([edited], tmp_path / "cb.yaml", project)
+    for args in (("--coders", "ana,ola"), ("--against", "ana")):
+        exit_code, stdout, stderr = run_cli("agreement", "-p", project, *args, "--json")
+        assert exit_code == 0, stderr
+        notes = json.loads(stdout)["notes"]
+        assert any(note.startswith("1 passage ana decided is no longer in the text") for note in notes), notes
+        assert any(note.startswith("1 passage ola decided") for note in notes) == (args[0] == "--coders")
