@@ -84,3 +84,28 @@ def test_agreement_says_which_decisions_an_edit_took_out_of_sight(write_file: Ca
         notes = json.loads(stdout)["notes"]
         assert any(note.startswith("1 passage ana decided is no longer in the text") for note in notes), notes
         assert any(note.startswith("1 passage ola decided") for note in notes) == (args[0] == "--coders")
+
+
+def test_a_sheet_cannot_decide_a_passage_an_edit_took_out_of_sight(write_file: Callable[..., Path], tmp_path: Path) -> None:
+    import csv
+
+    project = _project(write_file, tmp_path)
+    with ProjectStore.open(project) as store:
+        first = next(s for s in store.segments() if s.code_id == "team")
+        store.record_decisions([NewDecision("ana", "accept", first.segment_id)])
+    sheet = tmp_path / "ana.csv"
+    assert run_cli("review", "export", "-p", project, "-o", sheet, "--coder", "ana")[0] == 0
+    code_transcripts([write_file("t1.txt", TRANSCRIPT.replace("The team met. ", ""))], tmp_path / "cb.yaml", project)
+    assert run_cli("review", "import", sheet, "-p", project)[0] == 0  # unchanged, it is harmless
+    with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    next(row for row in rows if row["segment_id"] == first.segment_id)["decision"] = "reject"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    exit_code, _, stderr = run_cli("review", "import", sheet, "-p", project)
+    # It would be a decision no figure, list or export shows: refused, and nothing applied.
+    assert exit_code == 1 and "is no longer in the text of t1" in stderr
+    with ProjectStore.open(project) as store:
+        assert [d.decision for d in store.decisions(first.segment_id)] == ["accept"]

@@ -233,6 +233,13 @@ class DecisionQueries:
             )
         return views
 
+    def out_of_sight(self, segment_id: str) -> bool:
+        """Whether the segment is on an older version of its transcript: an edit took its passage out of the text."""
+        row = self.connection.execute(
+            "SELECT t.is_current FROM segments s JOIN transcripts t USING (transcript_id) WHERE s.segment_id = ?", (segment_id,)
+        ).fetchone()
+        return row is not None and not row["is_current"]
+
     def decided_out_of_sight_by(self, coder: str) -> int:
         """Passages the coder decided or added that an edit took out of their transcript's text (see carry.py)."""
         row = self.connection.execute(
