@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ipl_coder.coding.frequencies import CodeTree
+from ipl_coder.coding.frequencies import CodeTree, one_per_passage
 from ipl_coder.store import WITHDRAWN, CodeRow, ProjectStore, SegmentRow
 from ipl_coder.transcripts import count_words
 from ipl_coder.transcripts.participants import PeopleIndex, build_people_index, register_from_store
@@ -41,6 +41,7 @@ class SegmentView:
     attributes: dict[str, str]
     notes: tuple[tuple[str, str], ...]  # (coder, note)
     decisions: tuple[tuple[str, str], ...]  # (coder, status)
+    added_by: tuple[str, ...] = ()  # the coders who gave the passage this code themselves
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,10 @@ def _code_infos(rows: Sequence[CodeRow]) -> list[CodeInfo]:
 
 def _add_transcript(content: ReportContent, name: str, text: str, turns: Sequence, segments: list[SegmentRow],
                     people: PeopleIndex, views: dict, notes: dict, tree: CodeTree) -> TranscriptContent:  # fmt: skip
-    counted = [segment for segment in segments if segment.status in content.statuses]
+    # A passage two coders each gave the same code is one segment, as freq and frequencies.csv count it.
+    counted = list(one_per_passage(segment for segment in segments if segment.status in content.statuses))
+    first_of_passage = {segment.segment_id for segment in counted}
+    shown_at: dict[tuple[str, int, int], int] = {}
     participant_words = sum(count_words(text[turn.start_char : turn.end_char]) for turn in turns if turn.role != "interviewer")
     content.words += participant_words
     content.per_transcript[name] = Counter(code for segment in counted for code in tree.with_ancestors(segment.code_id))
@@ -158,11 +162,19 @@ def _add_transcript(content: ReportContent, name: str, text: str, turns: Sequenc
         if segment.status not in content.statuses and len({status for _, status in decisions}) <= 1:
             continue
         view = _segment_view(segment, text, turns, people, notes, decisions)
-        if segment.status in content.statuses:
+        passage = (segment.code_id, segment.start_char, segment.end_char)
+        if segment.segment_id in first_of_passage:
+            shown_at[passage] = len(shown)
             shown.append(view)
             content.code_segments[segment.code_id] += 1
+            if content.code_segments[segment.code_id] == 1:
+                _know_code(content, segment.code_id)
             for key, value in view.attributes.items():
                 content.attribute_values.setdefault(key, set()).add(value)
+        elif segment.status in content.statuses:  # another coder's own code on a passage shown already: one entry for both
+            earlier = shown[shown_at[passage]]
+            shown[shown_at[passage]] = replace(earlier, notes=earlier.notes + view.notes, decisions=earlier.decisions + view.decisions,
+                                               added_by=tuple(sorted(earlier.added_by + view.added_by)))  # fmt: skip
         if len({status for _, status in decisions}) > 1:
             disagreements.append(view)
     content.disagreements += len(disagreements)
@@ -184,7 +196,14 @@ def _segment_view(segment: SegmentRow, text: str, turns: Sequence, people: Peopl
         after = after[: cut + 1]
     person = people.person_for(segment.transcript, segment.speaker)
     return SegmentView(segment, before, after, person.participant_id if person else "", dict(person.attributes) if person else {},
-                       tuple((note.coder, note.note) for note in notes.get(segment.segment_id, ())), decisions)  # fmt: skip
+                       tuple((note.coder, note.note) for note in notes.get(segment.segment_id, ())), decisions,
+                       (segment.coder,) if segment.origin == "human" and segment.coder else ())  # fmt: skip
+
+
+def _know_code(content: ReportContent, code_id: str) -> None:
+    """A code an edited codebook dropped keeps the segments people decided on: it gets a section after the codebook's."""
+    if all(code.code_id != code_id for code in content.codes):
+        content.codes.append(CodeInfo(code_id, code_id, "#999999", 0, None))
 
 
 def _turn_views(text: str, turns: Sequence, segments: list[SegmentRow]) -> tuple[TurnView, ...]:

@@ -90,10 +90,17 @@ def group_frequencies(project_dir: Path, by: Sequence[str] = (), statuses: Seque
                 key = (code_id, person_group[person.participant_id])
                 counts[key] += 1
                 with_code[key].add(person.participant_id)
-    rows = _rows(codes, tree, person_group, words, counts, with_code)
+    # A code an edited codebook dropped keeps the segments people decided on: counted, as in frequencies.csv, after the rest.
+    known = {code.code_id for code in codes}
+    gone = sorted({code_id for code_id, _ in counts} - known)
+    rows = _rows([*codes, *(CodeRow(code_id, None, code_id, "", len(codes) + index) for index, code_id in enumerate(gone))],
+                 tree, person_group, words, counts, with_code)  # fmt: skip
     if out is not None:
         write_group_frequencies_csv(out, attributes, rows)
     notes = tuple(_notes(attributes, person_group, uncounted))
+    if gone:
+        notes += (f"{', '.join(gone)}: not in the project's codebook now (removed or renamed since); "
+                  "the segments people decided on are counted last",)
     return GroupFrequencyResult(project_dir, attributes, rows, tuple(statuses), notes, out)
 
 

@@ -84,7 +84,7 @@ class ReportPieces:
 
     def add(self, content: ReportContent, transcript: TranscriptContent) -> None:
         """Write one transcript's part as it is read: for :func:`ipl_coder.report.content.read_content`."""
-        if not self._codes:
+        if len(self._codes) != len(content.codes):  # a code no longer in the codebook may have joined them
             self._codes = {code.code_id: code for code in content.codes}
             self._colors = {code.code_id: code.color for code in content.codes}
         for view in transcript.shown:

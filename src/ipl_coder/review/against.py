@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ipl_coder.errors import InputError
 from ipl_coder.files import atomic_file, spreadsheet_safe
-from ipl_coder.review.agreement import harmonic_mean
+from ipl_coder.review.agreement import harmonic_mean, out_of_sight_note
 from ipl_coder.review.units import COMPARISON_UNITS, TranscriptUnits, UnitSplitter
 from ipl_coder.store import WITHDRAWN, CodeRow, ProjectStore, SegmentRow
 
@@ -117,9 +117,8 @@ def compare_with_coder(project_dir: Path, coder: str, unit: str = "sentence", *,
             again = _Tally(tree, tally.used)
             again.count(store, coder, unit, _Listing(0, None))
             tally.rules = again.rules
-    notes = []
-    if tally.outside:
-        notes.append(f"{tally.outside} of {coder}'s passages are in transcripts no longer in the project and are not counted")
+        out_of_sight = out_of_sight_note(coder, store.decided_out_of_sight_by(coder))
+    notes = [out_of_sight] if out_of_sight else []
     listing = tally.listing
     return AgainstResult(coder, unit, tally.figures(), listing.kept, tally.transcripts, tally.units, notes, dict(listing.counted))
 
@@ -182,7 +181,7 @@ class _Tally:
         self.roots: set[str] = set()  # the top-level codes of the machine's suggestions in a unit
         self.model_totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # name -> both, machine only, coder only
         self.has_model = False  # whether the learned model made any suggestion in the transcripts counted
-        self.transcripts = self.units = self.outside = 0
+        self.transcripts = self.units = 0
         self.listing = _Listing(None, None)
 
     def count(self, store: ProjectStore, coder: str, unit: str, listing: _Listing) -> None:
@@ -196,7 +195,6 @@ class _Tally:
                 continue  # only the transcripts the coder worked in
             row = store.transcript(name)
             if row is None:
-                self.outside += decided
                 continue
             cut = splitter.split(row, store.turns(row.transcript_id))
             coded = [s for s in segments if (view := views.get(s.segment_id)) is not None and view.status == "accepted"]

@@ -177,7 +177,8 @@ def compute_agreement(project_dir: Path, coders: Sequence[str] = (), unit: str =
             machine.add(segments, views)
             if pair:
                 between.add(store, name, segments, views[pair[0]], views[pair[1]])
-    notes: list[str] = []
+        notes = [out_of_sight_note(coder, store.decided_out_of_sight_by(coder)) for coder in chosen]
+    notes = [note for note in notes if note]
     if len(chosen) > 2:
         notes.append(f"{len(chosen)} coders ({', '.join(chosen)}); name two with --coders A,B to compare them")
     elif len(chosen) == 1:
@@ -185,6 +186,15 @@ def compute_agreement(project_dir: Path, coders: Sequence[str] = (), unit: str =
     rows = between.agreements(code_order) if pair else []
     transcripts, units = (between.transcripts, between.units) if pair else (0, 0)
     return AgreementResult(chosen, pair, unit, machine.figures(code_order), rows, transcripts, units, notes)
+
+
+def out_of_sight_note(coder: str, passages: int) -> str:
+    """Why a coder's decisions on passages an edit took out of their transcripts' text are in no figure; "" if none are."""
+    if not passages:
+        return ""
+    which = "passage" if passages == 1 else "passages"
+    return (f"{passages} {which} {coder} decided {'is' if passages == 1 else 'are'} no longer in the text of {'its' if passages == 1 else 'their'} "
+            "transcript (edited since; 'code' warned of them) and not counted: decide them again where their words now are")
 
 
 MODEL_RULE = "model"  # the learned model's suggestions, figured like one more rule of each code

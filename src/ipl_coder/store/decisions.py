@@ -233,6 +233,22 @@ class DecisionQueries:
             )
         return views
 
+    def out_of_sight(self, segment_id: str) -> bool:
+        """Whether the segment is on an older version of its transcript: an edit took its passage out of the text."""
+        row = self.connection.execute(
+            "SELECT t.is_current FROM segments s JOIN transcripts t USING (transcript_id) WHERE s.segment_id = ?", (segment_id,)
+        ).fetchone()
+        return row is not None and not row["is_current"]
+
+    def decided_out_of_sight_by(self, coder: str) -> int:
+        """Passages the coder decided or added that an edit took out of their transcript's text (see carry.py)."""
+        row = self.connection.execute(
+            "SELECT COUNT(DISTINCT s.segment_id) AS passages FROM segments s JOIN transcripts t USING (transcript_id)"
+            " JOIN standing_decisions d ON d.segment_id = s.segment_id"
+            " WHERE t.is_current = 0 AND d.coder = ? AND d.decision != 'note'", (coder,),
+        ).fetchone()  # fmt: skip
+        return int(row["passages"])
+
     def accepted_codes(self, coder: str) -> set[str]:
         """The codes of the current segments the coder's latest standing decision accepts (or added them): what they coded.
 

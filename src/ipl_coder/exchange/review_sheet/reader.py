@@ -162,6 +162,9 @@ class _SheetReader:
                 f"{coder} changed the note on this segment at {view.noted_at}, after this sheet was exported; "
                 "export a fresh sheet so no note is overwritten unseen"
             )
+        if (changes_decision or changes_note) and self.store.out_of_sight(segment.segment_id):
+            raise InputError(f"this passage is no longer in the text of {segment.transcript}, edited since the sheet was "
+                             "exported; export a fresh sheet and decide it where its words now are")  # fmt: skip
         source = f"sheet {self.path.name} row {number}"
         if decision is not None and changes_decision:
             change = f"recode → {new_code}" if decision == "recode" else decision
