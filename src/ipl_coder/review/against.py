@@ -117,7 +117,7 @@ def compare_with_coder(project_dir: Path, coder: str, unit: str = "sentence", *,
             again = _Tally(tree, tally.used)
             again.count(store, coder, unit, _Listing(0, None))
             tally.rules = again.rules
-        out_of_sight = out_of_sight_note(coder, store.decided_out_of_sight_by(coder))
+        out_of_sight = out_of_sight_note(coder, store.decided_out_of_sight(coder))
     notes = [out_of_sight] if out_of_sight else []
     listing = tally.listing
     return AgainstResult(coder, unit, tally.figures(), listing.kept, tally.transcripts, tally.units, notes, dict(listing.counted))

@@ -177,7 +177,7 @@ def compute_agreement(project_dir: Path, coders: Sequence[str] = (), unit: str =
             machine.add(segments, views)
             if pair:
                 between.add(store, name, segments, views[pair[0]], views[pair[1]])
-        notes = [out_of_sight_note(coder, store.decided_out_of_sight_by(coder)) for coder in chosen]
+        notes = [out_of_sight_note(coder, store.decided_out_of_sight(coder)) for coder in chosen]
     notes = [note for note in notes if note]
     if len(chosen) > 2:
         notes.append(f"{len(chosen)} coders ({', '.join(chosen)}); name two with --coders A,B to compare them")

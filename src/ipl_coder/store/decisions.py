@@ -240,12 +240,12 @@ class DecisionQueries:
         ).fetchone()
         return row is not None and not row["is_current"]
 
-    def decided_out_of_sight_by(self, coder: str) -> int:
-        """Passages the coder decided or added that an edit took out of their transcript's text (see carry.py)."""
+    def decided_out_of_sight(self, coder: str | None = None) -> int:
+        """Passages people (or only ``coder``) decided or added that an edit took out of their transcript's text (carry.py)."""
         row = self.connection.execute(
             "SELECT COUNT(DISTINCT s.segment_id) AS passages FROM segments s JOIN transcripts t USING (transcript_id)"
             " JOIN standing_decisions d ON d.segment_id = s.segment_id"
-            " WHERE t.is_current = 0 AND d.coder = ? AND d.decision != 'note'", (coder,),
+            " WHERE t.is_current = 0 AND d.decision != 'note' AND (? IS NULL OR d.coder = ?)", (coder, coder),
         ).fetchone()  # fmt: skip
         return int(row["passages"])
 

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from ipl_coder.store.rows import LearnedCode, LearnedModelRow, ModelReason, SimilarPassage
-from ipl_coder.store.sql import DECIDED, now
+from ipl_coder.store.sql import now
 
 
 def reason_json(reason: ModelReason | None) -> str:
@@ -42,14 +42,6 @@ def reason_from_json(text: str) -> ModelReason | None:
 
 class LearnedQueries:
     connection: sqlite3.Connection
-
-    def decided_out_of_sight(self) -> int:
-        """Passages people decided or added that an edit took out of their transcript's text (see carry.py)."""
-        row = self.connection.execute(
-            "SELECT COUNT(*) AS passages FROM segments JOIN transcripts USING (transcript_id)"
-            f" WHERE transcripts.is_current = 0 AND {DECIDED}"  # the ones carried over left no row behind
-        ).fetchone()
-        return int(row["passages"])
 
     def last_decision(self) -> tuple[int | None, str | None]:
         """The id and time of the latest decision in the project: what a training learns from is up to it."""
