@@ -552,3 +552,26 @@ def test_learn_says_how_many_decided_passages_an_edit_took_out_of_sight(tiny_pro
     assert exit_code == 0, stderr
     assert ("1 decided passage that an edit took out of its transcript's text (as 'code' warned then) is not learned from"
             in " ".join(stderr.split()))  # fmt: skip
+
+
+def test_what_the_model_read_is_kept_and_a_rerun_suggests_what_a_fresh_run_does(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    learn(project)
+
+    def suggested(*options: str) -> list[tuple[object, ...]]:
+        assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q", *options)[0] == 0
+        return [(s.segment_id, s.start_char, s.end_char, s.score, s.matched, s.reason) for s in _model_segments(project)]
+
+    first = suggested()
+    readings = project / "cache" / "learned"
+    entries = sorted(readings.glob("model-1-*.json"))
+    assert first and len(entries) == 2  # one per transcript
+    assert suggested() == first  # read back
+    written = entries[0].read_bytes()
+    for damage in (b"not JSON", written.replace(b"]", b"] ", 1)):  # garbage; one byte more, the checksum no longer fits
+        entries[0].write_bytes(damage)
+        assert suggested() == first and entries[0].read_bytes() == written  # read afresh, and replaced
+    assert suggested("--no-cache") == first
+    learn(project, seed=7)
+    suggested()
+    assert not list(readings.glob("model-1-*.json")) and len(list(readings.glob("model-2-*.json"))) == 2  # the old model's went

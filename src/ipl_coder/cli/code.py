@@ -170,7 +170,7 @@ def code_command(
         unit=unit.value if unit else None, model=model, interviewer_labels=tuple(interviewer or ()), jobs=jobs, participants=participants,
         follow_links=follow_links, cache=not no_cache,
         statuses=tuple(item.value for item in status) if status else COUNTED_STATUSES,
-        learned=_learned(project, codebook, unit.value if unit else None, quiet or as_json) if learned else None,
+        learned=_learned(project, codebook, unit.value if unit else None, quiet or as_json, not no_cache) if learned else None,
     )
     show_progress = not quiet and not as_json
     if show_progress:
@@ -196,12 +196,12 @@ def _nothing_coded(result: CodeRunResult) -> str:
     return f"no transcript could be coded: {first.path} was skipped, {first.reason}{others}; fix or remove {'them' if others else 'it'} and run again"
 
 
-def _learned(project: Path, codebook_path: Path, unit: str | None, quiet: bool) -> LearnedSuggester | None:
+def _learned(project: Path, codebook_path: Path, unit: str | None, quiet: bool, cache: bool) -> LearnedSuggester | None:
     from ipl_coder.codebook.schema import load_codebook
     from ipl_coder.learning.suggest import LearnedSuggester
 
     codebook = load_codebook(codebook_path)
-    suggester = LearnedSuggester.load(project, codebook, codebook.run_unit(unit))
+    suggester = LearnedSuggester.load(project, codebook, codebook.run_unit(unit), cache=cache)
     if suggester is None and not quiet:
         error_console.print(f"[yellow]Note[/] --learned: {escape(str(project))} has no learned model yet (run 'ipl-coder learn' "
                             "after reviewing some transcripts); these are the rules' suggestions only", soft_wrap=True)  # fmt: skip

@@ -53,6 +53,7 @@ SUFFIX = ".spacy"
 SEGMENTS_SUFFIX = ".segments.json"  # each code's segments beside the Docs (segment_cache.py)
 UNITS_FOLDER = "units"  # the sentences agreement and the report compare by (units_cache.py)
 UNITS_SUFFIX = ".sentences.json"
+READINGS_FOLDER = "learned"  # what the learned model read of each transcript (learning/reading.py)
 KEEP_UNUSED_DAYS = 30  # how long a run of some transcripts keeps the entries it did not use (see prune)
 DEFAULT_COMPONENTS = frozenset({SENTENCIZER, SENTENCE_FIX, LEMMATIZER})  # see docbin.py
 
@@ -210,9 +211,11 @@ def prune(project_dir: Path, started: float | None, every_transcript: bool) -> i
     unused = started if every_transcript else long_unused
     units = cache_folder(project_dir) / UNITS_FOLDER
     remove_leftovers(units, ["*"])
-    # The sentences are cut by other commands than this one: only their age tells that they are stale.
+    # The sentences and the learned model's readings are not every run's: only their age tells that they are stale.
+    readings = cache_folder(project_dir) / READINGS_FOLDER
+    remove_leftovers(readings, ["*"])
     return (_prune(docs.glob(f"*{SUFFIX}"), unused) + _prune(docs.glob(f"*{SEGMENTS_SUFFIX}"), unused)
-            + _prune(units.glob(f"*{UNITS_SUFFIX}"), long_unused))
+            + _prune(units.glob(f"*{UNITS_SUFFIX}"), long_unused) + _prune(readings.glob("*.json"), long_unused))
 
 
 def _prune(entries: Iterable[Path], before: float | None) -> int:

@@ -17,21 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ipl_coder.codebook.model import EVERYONE, PARTICIPANTS, Codebook
-from ipl_coder.coding.coders import CodedSegments, ModelSegment, Segment, UnitLayout, pieces
-from ipl_coder.coding.doc_arrays import TokenOffsets
+from ipl_coder.coding.coders import CodedSegments, ModelSegment, Segment
+from ipl_coder.coding.doc_cache import cache_folder
 from ipl_coder.errors import ProjectError
 from ipl_coder.learning.context import all_context_tokens, rule_codes
 from ipl_coder.learning.model import CONTEXT, WORDS, LearnedModel, model_folder
+from ipl_coder.learning.reading import READINGS_FOLDER, Reader, Reading
 from ipl_coder.learning.reasons import SimilarPassages, weighed_context, weighed_words
 from ipl_coder.store import STORE_FILENAME, ModelReason, ProjectStore, segment_id_for
 from ipl_coder.transcripts import Transcript, Turn
-
-if TYPE_CHECKING:
-    from spacy.language import Language
-    from spacy.tokens import Doc
 
 
 @dataclass(frozen=True)
@@ -50,10 +46,12 @@ class LearnedSuggester:
     """Suggests codes with the project's learned model; built once per ``code`` run."""
 
     def __init__(self, model: LearnedModel, model_id: int, codebook: Codebook, run_unit: str,
-                 coded_by_people: dict[str, list[tuple[str, int, int, str]]]) -> None:  # fmt: skip
+                 coded_by_people: dict[str, list[tuple[str, int, int, str]]], project_dir: Path, cache: bool) -> None:  # fmt: skip
         known = {code.code_id for code in codebook.codes}
         self.model, self.model_id = model, model_id
         self.codes = [code for code in model.suggested_codes() if code in known]
+        self.reader = Reader(model, model_id, self.codes, model_folder(project_dir),
+                             cache_folder(project_dir) / READINGS_FOLDER if cache else None)  # fmt: skip
         self.gone = [code for code in model.suggested_codes() if code not in known]  # renamed or removed since learn
         self.units = {code: codebook.effective_unit(codebook.code(code), run_unit) for code in self.codes}
         self.speakers = {code: {speaker.casefold() for speaker in codebook.effective_speakers(codebook.code(code))}
@@ -61,12 +59,14 @@ class LearnedSuggester:
         self.coded_by_people = coded_by_people
         self.parent = {code.code_id: code.parent_id for code in codebook.codes}
         self.similar = SimilarPassages(model.known)
-        self._splitters: dict[str, Language] = {}
         self._chains: dict[str, list[str]] = {}
 
     @classmethod
-    def load(cls, project_dir: Path, codebook: Codebook, run_unit: str) -> LearnedSuggester | None:
-        """The project's latest learned model; None when there is none yet (no project, or no ``learn`` that learned a code)."""
+    def load(cls, project_dir: Path, codebook: Codebook, run_unit: str, cache: bool = True) -> LearnedSuggester | None:
+        """The project's latest learned model; None when there is none yet (no project, or no ``learn`` that learned a code).
+
+        ``cache``: read what it read of each transcript before from the project's cache, and keep what it reads there.
+        """
         if not (project_dir / STORE_FILENAME).exists():
             return None
         with ProjectStore.open(project_dir) as store:
@@ -86,16 +86,18 @@ class LearnedSuggester:
                     else f"it learned {', '.join(model.codes)}; the project's store says {', '.join(row.trained_codes)}")  # fmt: skip
             raise ProjectError(f"{model_folder(project_dir)}: this is not the model the project's last 'learn' recorded ({told}); "
                                "run 'ipl-coder learn' again")  # fmt: skip
-        return cls(model, row.model_id, codebook, run_unit, people)
+        return cls(model, row.model_id, codebook, run_unit, people, project_dir, cache)
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> list[ModelSegment]:
         """The model's suggestions for one transcript, given the rules' suggestions for it."""
-        layout, units = self._sentences(transcript, segments.layout if isinstance(segments, CodedSegments) else None)
-        if not units or not self.codes:
+        if not self.codes:
+            return []
+        reading = self.reader.read(transcript, segments.layout if isinstance(segments, CodedSegments) else None)
+        if not reading.sentences:
             return []
         rules = [(s.code_id, s.start_char, s.end_char) for s in segments]
         people = self.coded_by_people.get(transcript.name, [])
-        mine = self._candidates(transcript, layout, units, segments)
+        mine = self._candidates(transcript, reading, segments)
         kept = sorted((c for c in mine if not self._covered(c, [*rules, *self._given_elsewhere(transcript, c, people)], mine)),
                       key=lambda c: (c.start_char, c.end_char, c.code_id))  # fmt: skip
         why = [ModelReason(self.model_id, (*weighed_context(self.model, c.context, c.code_id), *weighed_words(self.model, c.words, c.code_id)),
@@ -111,18 +113,15 @@ class LearnedSuggester:
             for item, reason in zip(kept, why, strict=True)
         ]  # fmt: skip
 
-    def _candidates(self, transcript: Transcript, layout: UnitLayout, units: Sequence[tuple[Turn, int, int]],
-                    segments: Sequence[Segment]) -> list[_Candidate]:  # fmt: skip
+    def _candidates(self, transcript: Transcript, reading: Reading, segments: Sequence[Segment]) -> list[_Candidate]:
         """Per code and unit, the best-scoring suggestion of either component, where its score reaches the calibrated one."""
+        units, layout = reading.sentences, reading.layout
         texts = [transcript.text[start:end] for _, start, end in units]
         ruled = rule_codes([(start, end) for _, start, end in units], ((s.code_id, s.start_char, s.end_char) for s in segments), self._chain)
         contexts = all_context_tokens(ruled, [turn.number for turn, _, _ in units])
         candidates: dict[tuple[str, int, int], _Candidate] = {}
-        # A model whose words suggest no code (they were never precise enough) need not read the words.
-        uses_words = any(self.model.min_score(WORDS, code) is not None for code in self.codes)
-        read: Sequence[tuple[dict[str, float], Doc | None]] = self.model.scores(texts) if uses_words else [({}, None)] * len(texts)
-        scored = zip(units, texts, contexts, read, self.model.context_scores(contexts), strict=True)
-        for (turn, start, end), text, context, (words, doc), around in scored:
+        scored = zip(units, texts, contexts, reading.words, reading.tokens, self.model.context_scores(contexts), strict=True)
+        for (turn, start, end), text, context, words, tokens, around in scored:
             for code in self.codes:
                 by_words, by_context = self._reaches(WORDS, code, words.get(code, 0.0)), self._reaches(CONTEXT, code, around[code])
                 if not (by_words or by_context) or not self._applies(code, turn):
@@ -131,7 +130,7 @@ class LearnedSuggester:
                 unit_start, unit_end = layout.expand(self.units[code], turn.number, start, end)
                 key = (code, unit_start, unit_end)
                 if key not in candidates or candidates[key].score < score:
-                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tuple(token.text for token in doc) if doc and by_words else (),
+                    candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tokens if by_words else (),
                                                  context if by_context else (), score)  # fmt: skip
         return list(candidates.values())
 
@@ -164,26 +163,6 @@ class LearnedSuggester:
     def _applies(self, code: str, turn: Turn) -> bool:
         speakers = self.speakers[code]
         return bool(speakers & {EVERYONE, PARTICIPANTS, turn.speaker.casefold()})
-
-    def _sentences(self, transcript: Transcript, cut: UnitLayout | None) -> tuple[UnitLayout, list[tuple[Turn, int, int]]]:
-        """The sentences of the participants' turns, as the rules' coding cut them (``cut``, when it has them all)."""
-        spoken = [turn for turn in transcript.turns if turn.role != "interviewer"]
-        layout = cut if cut is not None and all(turn.number in cut.sentences for turn in spoken) else None
-        if layout is None:
-            layout = UnitLayout(transcript)
-            splitter = self._splitter(transcript.language or "en")
-            turns = [piece for turn in spoken for piece in pieces(turn, transcript.text)]
-            texts = [transcript.turn_text(turn) for turn in turns]
-            for doc, text, turn in zip(splitter.pipe(texts), texts, turns, strict=True):
-                layout.add_sentences(turn, doc, text, TokenOffsets(doc))
-        return layout, [(turn, start, end) for turn in spoken for start, end in layout.sentences.get(turn.number, [])]
-
-    def _splitter(self, language: str) -> Language:
-        if language not in self._splitters:
-            from ipl_coder.coding.pipeline import sentence_splitter
-
-            self._splitters[language] = sentence_splitter(language)
-        return self._splitters[language]
 
 
 
