@@ -19,6 +19,14 @@ from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
 ROOT = Path(__file__).resolve().parent.parent
 IPL_CODEBOOK = ROOT / "codebooks" / "ipl.yaml"
 SAMPLES = ROOT / "sample_transcripts"
+# Two codes of one term each: the smallest codebook whose counts a test can work out by hand.
+TEAM_AND_HOPE = """
+codes:
+  - id: team
+    terms: [team]
+  - id: hope
+    terms: [hope]
+"""
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import run_cli
+from conftest import TEAM_AND_HOPE, run_cli
 from ipl_coder.coding.project import code_transcripts
 from ipl_coder.review.agreement import (
     alpha_of_cells,
@@ -25,13 +25,7 @@ from ipl_coder.review.agreement import (
 from ipl_coder.review.units import participant_units
 from ipl_coder.store import WITHDRAWN, NewDecision, Passage, ProjectStore
 
-CODEBOOK = """
-codes:
-  - id: team
-    terms: [team]
-  - id: hope
-    terms: [hope]
-"""
+CODEBOOK = TEAM_AND_HOPE
 # Ten sentences, each suggested "team" once: ten segments to decide.
 TRANSCRIPT = "Interviewer: Tell me.\nP1: " + " ".join(f"The team met on day {day}." for day in range(1, 11)) + "\n"
 # Hand-made decisions: 1 accept, 0 reject.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TEAM_AND_HOPE
 from ipl_coder.coding.coders import Segment
 from ipl_coder.coding.project import code_transcripts
 from ipl_coder.errors import ProjectError
@@ -16,13 +17,7 @@ from ipl_coder.store.migrations import MIGRATIONS, migrate, schema_version
 from ipl_coder.transcripts import Transcript
 from ipl_coder.transcripts.reader import TranscriptFile, read_transcript
 
-CODEBOOK = """
-codes:
-  - id: team
-    terms: [team]
-  - id: hope
-    terms: [hope]
-"""
+CODEBOOK = TEAM_AND_HOPE
 TRANSCRIPT = """
 Interviewer: Tell me about it.
 P1: The team was kind. There was hope. The team changed. Hope again.

@@ -6,17 +6,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import TEAM_AND_HOPE, run_cli
 from ipl_coder.coding.project import code_transcripts
 from ipl_coder.store import NewDecision, Passage, ProjectStore
 
-CODEBOOK = """
-codes:
-  - id: team
-    terms: [team]
-  - id: hope
-    terms: [hope]
-"""
+CODEBOOK = TEAM_AND_HOPE
 TRANSCRIPT = "Interviewer: Tell me.\nP1: The team met. I hope so. The team had hope.\n"
 
 
