@@ -7,7 +7,8 @@ cache folder under the hash of its text, the program's version and this
 file's format; a later run with the very same text reads it back in a few
 milliseconds. Only a codebook that passed every check is saved, and a file
 that cannot be read, reads as something else, or differs in any byte from what
-was written (it ends with its checksum) is ignored: the YAML is read as before. JSON, not pickle: reading a file from a shared project folder must
+was written (it ends with its checksum) is ignored: the YAML is read as
+before. JSON, not pickle: reading a file from a shared project folder must
 never run code.
 """
 

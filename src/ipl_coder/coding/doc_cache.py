@@ -70,9 +70,8 @@ def pipeline_key(nlp: Language, info: PipelineInfo) -> str:
         lemmas = "?"
     parts = {
         "format": CACHE_FORMAT, "sources": _token_hash(), "pipeline": info.name, "fingerprint": info.fingerprint,
-        "spacy": info.spacy_version,
-        "language": info.language,
-        "simplemma": lemmas, "components": [name for name in nlp.pipe_names if name not in RULE_COMPONENTS],
+        "spacy": info.spacy_version, "language": info.language, "simplemma": lemmas,
+        "components": [name for name in nlp.pipe_names if name not in RULE_COMPONENTS],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
@@ -205,15 +204,13 @@ def prune(project_dir: Path, started: float | None, every_transcript: bool) -> i
     be another transcript's, waiting for the next run of all: it goes only once
     unused for ``KEEP_UNUSED_DAYS``.
     """
-    docs = cache_folder(project_dir) / DOCS_FOLDER
-    remove_leftovers(docs, ["*"])  # half-written entries of a killed run: ".<name>.<random>.spacy"
+    cache = cache_folder(project_dir)
+    docs, units, readings = cache / DOCS_FOLDER, cache / UNITS_FOLDER, cache / READINGS_FOLDER
+    for folder in (docs, units, readings):
+        remove_leftovers(folder, ["*"])  # half-written entries of a killed run: ".<name>.<random>.spacy"
     long_unused = None if started is None else started - KEEP_UNUSED_DAYS * 24 * 3600
     unused = started if every_transcript else long_unused
-    units = cache_folder(project_dir) / UNITS_FOLDER
-    remove_leftovers(units, ["*"])
     # The sentences and the learned model's readings are not every run's: only their age tells that they are stale.
-    readings = cache_folder(project_dir) / READINGS_FOLDER
-    remove_leftovers(readings, ["*"])
     return (_prune(docs.glob(f"*{SUFFIX}"), unused) + _prune(docs.glob(f"*{SEGMENTS_SUFFIX}"), unused)
             + _prune(units.glob(f"*{UNITS_SUFFIX}"), long_unused) + _prune(readings.glob("*.json"), long_unused))
 
