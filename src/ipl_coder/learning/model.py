@@ -94,6 +94,11 @@ class LearnedModel:
         found = self.calibration.get(component, {}).get(code)
         return found.min_score if found else None
 
+    def reaches(self, component: str, code: str, score: float) -> bool:
+        """Whether the component's score suggests the code: it is at least the one calibrated for it."""
+        min_score = self.min_score(component, code)
+        return min_score is not None and score >= min_score
+
     def suggested_codes(self) -> list[str]:
         """The codes some component suggests."""
         return [code for code in self.codes if any(self.min_score(component, code) is not None for component in COMPONENTS)]

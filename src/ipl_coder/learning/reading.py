@@ -76,17 +76,13 @@ class Reader:
         if self.words_codes and sentences:  # a model whose words suggest no code need not read them
             for index, (scores, doc) in enumerate(self.model.scores([transcript.text[start:end] for _, start, end in sentences])):
                 # Only a score that reaches its code's is ever used (as the suggestion's): the others need not be kept.
-                words[index] = {code: scores[code] for code in self.words_codes if self._reaches(code, scores[code])}
+                words[index] = {code: scores[code] for code in self.words_codes if self.model.reaches(WORDS, code, scores[code])}
                 if words[index]:
                     tokens[index] = tuple(token.text for token in doc)
         reading = Reading(layout, sentences, words, tokens)
         if path is not None:
             _save(path, reading)
         return reading
-
-    def _reaches(self, code: str, score: float) -> bool:
-        min_score = self.model.min_score(WORDS, code)
-        return min_score is not None and score >= min_score
 
     def _cut(self, transcript: Transcript, spoken: Sequence[Turn]) -> UnitLayout:
         language = transcript.language or "en"

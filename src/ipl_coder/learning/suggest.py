@@ -123,7 +123,7 @@ class LearnedSuggester:
         scored = zip(units, texts, contexts, reading.words, reading.tokens, self.model.context_scores(contexts), strict=True)
         for (turn, start, end), text, context, words, tokens, around in scored:
             for code in self.codes:
-                by_words, by_context = self._reaches(WORDS, code, words.get(code, 0.0)), self._reaches(CONTEXT, code, around[code])
+                by_words, by_context = self.model.reaches(WORDS, code, words.get(code, 0.0)), self.model.reaches(CONTEXT, code, around[code])
                 if not (by_words or by_context) or not self._applies(code, turn):
                     continue
                 score = max(words[code] if by_words else 0.0, around[code] if by_context else 0.0)
@@ -133,10 +133,6 @@ class LearnedSuggester:
                     candidates[key] = _Candidate(code, unit_start, unit_end, turn, text, tokens if by_words else (),
                                                  context if by_context else (), score)  # fmt: skip
         return list(candidates.values())
-
-    def _reaches(self, component: str, code: str, score: float) -> bool:
-        min_score = self.model.min_score(component, code)
-        return min_score is not None and score >= min_score
 
     def _covered(self, candidate: _Candidate, others: Sequence[tuple[str, int, int]], mine: Sequence[_Candidate]) -> bool:
         """Whether a rule or a person has the code, or a sub-code of it, on the passage, or the model a sub-code of it."""
