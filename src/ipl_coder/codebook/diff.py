@@ -81,12 +81,12 @@ def diff_codebooks(old_path: Path, new_path: Path, project_dir: Path, out: Path 
         count = len(store.transcript_languages())
         # The project's cache, read only: the codes either codebook shares with the last run come from it as they are,
         # and the others are matched on its Docs, so neither codebook tokenises what 'code' has already.
-        cache = cache_folder(project_dir) / DOCS_FOLDER
-        before = _code_all(store, old, _Run(run.unit, run.options.get("model"), cache), jobs, count, 0, progress)
+        last = _Run(run.unit, run.options.get("model"), cache_folder(project_dir) / DOCS_FOLDER)
+        before = _code_all(store, old, last, jobs, count, 0, progress)
         for name, outcome in before:
             pickle.dump((name, outcome), spool, protocol=pickle.HIGHEST_PROTOCOL)
         spool.seek(0)
-        for name, outcome in _code_all(store, new, _Run(run.unit, run.options.get("model"), cache), jobs, count, 1, progress):
+        for name, outcome in _code_all(store, new, last, jobs, count, 1, progress):
             old_name, old_outcome = pickle.load(spool)
             if old_name != name:
                 raise ProjectError(f"{project_dir}: its transcripts changed while both codebooks coded them; run the diff again")

@@ -87,12 +87,13 @@ class UnitSplitter:
 
     def _cuts(self, transcript: TranscriptRow, spoken: Sequence[TurnRow]) -> list[Cut]:
         language = transcript.language or "en"
-        entry = self.cache.entry(language, transcript.text, spoken) if self.cache else None
-        cuts = self.cache.load(entry, spoken) if self.cache and entry else None
+        if self.cache is None:
+            return _sentences(self._splitter(language), transcript.text, spoken)
+        entry = self.cache.entry(language, transcript.text, spoken)
+        cuts = self.cache.load(entry, spoken)
         if cuts is None:
             cuts = _sentences(self._splitter(language), transcript.text, spoken)
-            if self.cache and entry:
-                self.cache.save(entry, cuts)
+            self.cache.save(entry, cuts)
         return cuts
 
     def _splitter(self, language: str) -> Language:
