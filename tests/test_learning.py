@@ -555,6 +555,8 @@ def test_learn_says_how_many_decided_passages_an_edit_took_out_of_sight(tiny_pro
 
 
 def test_what_the_model_read_is_kept_and_a_rerun_suggests_what_a_fresh_run_does(tiny_project: tuple[Path, Path, Path]) -> None:
+    import shutil
+
     project, codebook, folder = tiny_project
     learn(project)
 
@@ -562,7 +564,7 @@ def test_what_the_model_read_is_kept_and_a_rerun_suggests_what_a_fresh_run_does(
         assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q", *options)[0] == 0
         return [(s.segment_id, s.start_char, s.end_char, s.score, s.matched, s.reason) for s in _model_segments(project)]
 
-    first = suggested()
+    first = suggested()  # every code's segments kept since the fixture's 'code': the sentences come from the cached Docs
     readings = project / "cache" / "learned"
     entries = sorted(readings.glob("model-1-*.json"))
     assert first and len(entries) == 2  # one per transcript
@@ -571,7 +573,11 @@ def test_what_the_model_read_is_kept_and_a_rerun_suggests_what_a_fresh_run_does(
     for damage in (b"not JSON", written.replace(b"]", b"] ", 1)):  # garbage; one byte more, the checksum no longer fits
         entries[0].write_bytes(damage)
         assert suggested() == first and entries[0].read_bytes() == written  # read afresh, and replaced
-    assert suggested("--no-cache") == first
+    assert suggested("--no-cache") == first  # the rules read every Doc: their sentences
+    shutil.rmtree(readings)
+    for docs in (project / "cache" / "docs").glob("*.spacy"):
+        docs.unlink()  # each code's segments still kept, and no Doc to read the sentences from: the model cuts them
+    assert suggested() == first
     learn(project, seed=7)
     suggested()
     assert not list(readings.glob("model-1-*.json")) and len(list(readings.glob("model-2-*.json"))) == 2  # the old model's went

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -174,9 +175,12 @@ class CodedSegments(list[Segment]):
     # The transcript's sentences as the default pipeline's rules cut them, for the learned model in the same worker
     # (so it need not cut them again); left behind when the segments travel back from a worker.
     layout: UnitLayout | None = None
+    # When no Doc was read: the same from the Docs the cache holds, on demand (the learned model's first run after a
+    # learn wants it); left behind as well.
+    cached_layout: Callable[[], UnitLayout | None] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {key: value for key, value in self.__dict__.items() if key != "layout"}
+        return {key: value for key, value in self.__dict__.items() if key not in ("layout", "cached_layout")}
 
 
 class TranscriptCoder:
@@ -243,7 +247,19 @@ class TranscriptCoder:
         # --model's sentences (its parser's, its own sentencizer's) are other ones: never handed over, so a run that
         # reads no Doc suggests what one that reads them all does.
         segments.layout = layout if self.docs.default else None
+        if layout is None and self.docs.default:
+            segments.cached_layout = partial(self._cached_layout, transcript, turns, texts)
         return segments
+
+    def _cached_layout(self, transcript: Transcript, turns: list[Turn], texts: list[str]) -> UnitLayout | None:
+        """The sentences of the Docs the cache holds for these pieces, matching nothing; None when it holds none."""
+        docs = self.docs.cached(transcript.content_hash, texts)
+        if docs is None:
+            return None
+        layout = UnitLayout(transcript)
+        for doc, text, turn in zip(docs, texts, turns, strict=True):
+            layout.add_sentences(turn, doc, text, TokenOffsets(doc))
+        return layout
 
     def _kept_segments(self, transcript: Transcript, entry: Path | None) -> tuple[list[Segment], frozenset[str]]:
         """The segments the cache holds for codes whose rules are unchanged, and the codes left to match."""

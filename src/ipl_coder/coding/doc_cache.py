@@ -111,6 +111,10 @@ class PieceDocs:
             return (self._match(doc) for doc in cached)
         return self._fresh(path, texts)
 
+    def cached(self, content_hash: str, texts: Sequence[str]) -> list[Doc] | None:
+        """The Docs the cache holds for exactly these texts, with no rule run on them; None when it holds none."""
+        return self._load(self._path(self.folder, content_hash, texts), texts) if self.folder is not None else None
+
     def keep(self, content_hash: str, texts: Sequence[str]) -> None:
         """Mark the entry for these texts used by this run, though its Docs were not needed (see segment_cache.py)."""
         if self.folder is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -62,14 +62,19 @@ class Reader:
                 if not old.name.startswith(self.prefix):
                     old.unlink(missing_ok=True)
 
-    def read(self, transcript: Transcript, cut: UnitLayout | None) -> Reading:
-        """The transcript's sentences and their words' scores; ``cut``: the rules' sentences, when the run read them."""
+    def read(self, transcript: Transcript, cut: UnitLayout | None, cached_cut: Callable[[], UnitLayout | None] | None = None) -> Reading:
+        """The transcript's sentences and their words' scores.
+
+        ``cut``: the rules' sentences, when the run read the Docs; ``cached_cut``: how to read them from the cached
+        Docs, when it did not. Either is taken only if it has every participant turn's; else the model cuts them.
+        """
         path = self._path(transcript) if self.folder is not None else None
         saved = _load(path, transcript, self.words_codes) if path is not None else None
         if saved is not None:
             return saved
         spoken = [turn for turn in transcript.turns if turn.role != "interviewer"]
-        layout = cut if cut is not None and all(turn.number in cut.sentences for turn in spoken) else self._cut(transcript, spoken)
+        layout = (_covering(cut, spoken) or _covering(cached_cut() if cached_cut else None, spoken)
+                  or self._cut(transcript, spoken))  # fmt: skip
         sentences = [(turn, start, end) for turn in spoken for start, end in layout.sentences.get(turn.number, [])]
         words: list[dict[str, float]] = [{} for _ in sentences]
         tokens: list[tuple[str, ...]] = [() for _ in sentences]
@@ -101,6 +106,10 @@ class Reader:
         context = json.dumps([READING_FORMAT, __version__, _sources_hash(), self.model_key, transcript.language or "en",
                               transcript.content_hash, turns])  # fmt: skip
         return self.folder / f"{self.prefix}{hashlib.sha256(context.encode('utf-8')).hexdigest()[:32]}.json"
+
+
+def _covering(layout: UnitLayout | None, spoken: Sequence[Turn]) -> UnitLayout | None:
+    return layout if layout is not None and all(turn.number in layout.sentences for turn in spoken) else None
 
 
 def _save(path: Path, reading: Reading) -> None:

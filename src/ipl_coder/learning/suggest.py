@@ -92,7 +92,8 @@ class LearnedSuggester:
         """The model's suggestions for one transcript, given the rules' suggestions for it."""
         if not self.codes:
             return []
-        reading = self.reader.read(transcript, segments.layout if isinstance(segments, CodedSegments) else None)
+        coded = segments if isinstance(segments, CodedSegments) else None
+        reading = self.reader.read(transcript, coded.layout if coded else None, coded.cached_layout if coded else None)
         if not reading.sentences:
             return []
         rules = [(s.code_id, s.start_char, s.end_char) for s in segments]
