@@ -600,3 +600,14 @@ def test_a_model_folders_sentences_are_not_kept_for_the_default_pipeline(tiny_pr
     with_model = suggested("--model", tmp_path / "own-tokenizer")
     assert with_model == suggested("--model", tmp_path / "own-tokenizer", "--no-cache")
     assert suggested() == suggested("--no-cache")  # not the sentences the model folder's run read
+
+
+def test_an_old_reading_that_cannot_be_removed_is_left_alone(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    learn(project)
+    stuck = project / "cache" / "learned" / "model-0-0123456789abcdef.json"
+    stuck.mkdir(parents=True)  # not a file: cannot be unlinked, as one another user owns in a shared folder cannot
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    assert exit_code == 0, stderr
+    assert stuck.is_dir() and len(list(stuck.parent.glob("model-1-*.json"))) == 2
+    assert [s.text for s in _model_segments(project) if s.transcript == "new"] == ["I look forward to a better future for us."]
