@@ -581,3 +581,33 @@ def test_what_the_model_read_is_kept_and_a_rerun_suggests_what_a_fresh_run_does(
     learn(project, seed=7)
     suggested()
     assert not list(readings.glob("model-1-*.json")) and len(list(readings.glob("model-2-*.json"))) == 2  # the old model's went
+
+
+def test_a_model_folders_sentences_are_not_kept_for_the_default_pipeline(tiny_project: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """A --model folder with no component of its own codes with the default's components, but with its own tokenizer."""
+    import spacy
+
+    project, codebook, folder = tiny_project
+    learn(project)
+    nlp = spacy.blank("en")
+    nlp.tokenizer.add_special_case("now.", [{"ORTH": "now."}])  # one word: "now." ends no sentence in this pipeline
+    nlp.to_disk(tmp_path / "own-tokenizer")
+
+    def suggested(*options: str | Path) -> list[tuple[object, ...]]:
+        assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q", *options)[0] == 0
+        return [(s.segment_id, s.start_char, s.end_char, s.score, s.matched, s.reason) for s in _model_segments(project)]
+
+    with_model = suggested("--model", tmp_path / "own-tokenizer")
+    assert with_model == suggested("--model", tmp_path / "own-tokenizer", "--no-cache")
+    assert suggested() == suggested("--no-cache")  # not the sentences the model folder's run read
+
+
+def test_an_old_reading_that_cannot_be_removed_is_left_alone(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    learn(project)
+    stuck = project / "cache" / "learned" / "model-0-0123456789abcdef.json"
+    stuck.mkdir(parents=True)  # not a file: cannot be unlinked, as one another user owns in a shared folder cannot
+    exit_code, _, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    assert exit_code == 0, stderr
+    assert stuck.is_dir() and len(list(stuck.parent.glob("model-1-*.json"))) == 2
+    assert [s.text for s in _model_segments(project) if s.transcript == "new"] == ["I look forward to a better future for us."]

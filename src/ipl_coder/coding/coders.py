@@ -244,10 +244,10 @@ class TranscriptCoder:
         segments = CodedSegments(sorted((*kept, *fresh), key=lambda segment: (segment.start_char, segment.end_char, segment.code_id)))
         segments.from_cache = not needed or self.docs.reused
         # None when no Doc was read: the learned model cuts the sentences itself, as the default pipeline does. A
-        # --model's sentences (its parser's, its own sentencizer's) are other ones: never handed over, so a run that
+        # --model's sentences (its parser's, its sentencizer's, its tokenizer's) are other ones: never handed over, so a run that
         # reads no Doc suggests what one that reads them all does.
-        segments.layout = layout if self.docs.default else None
-        if layout is None and self.docs.default:
+        segments.layout = layout if self.docs.default_sentences else None
+        if layout is None and self.docs.default_sentences:
             segments.cached_layout = partial(self._cached_layout, transcript, turns, texts)
         return segments
 

@@ -97,6 +97,9 @@ class PieceDocs:
         self.reused = False  # whether the last call's Docs came from the cache
         # A model's tags, parse and entities may be in token patterns: its entries keep all that DocBin can.
         self.default = set(nlp.pipe_names) - {name for name, _ in self.rules} <= DEFAULT_COMPONENTS
+        # Whether its sentences are those ``pipeline.sentence_splitter`` cuts (the learned model takes them, coders.py):
+        # the default's components on spaCy's own tokenizer. A --model folder adding no component has its own tokenizer.
+        self.default_sentences = self.default and info is not None and not info.fingerprint
 
     def docs(self, content_hash: str, texts: Sequence[str]) -> Iterator[Doc]:
         """Every text's Doc, in order, with the codebook's matches in ``doc.user_data`` (see matching.py)."""

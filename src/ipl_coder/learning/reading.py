@@ -60,7 +60,10 @@ class Reader:
         if folder is not None:
             for old in folder.glob("model-*.json"):  # another model's: never read again
                 if not old.name.startswith(self.prefix):
-                    old.unlink(missing_ok=True)
+                    try:
+                        old.unlink(missing_ok=True)
+                    except OSError:
+                        pass  # not ours to remove (a shared folder), or not a file: it is never read, so leave it
 
     def read(self, transcript: Transcript, cut: UnitLayout | None, cached_cut: Callable[[], UnitLayout | None] | None = None) -> Reading:
         """The transcript's sentences and their words' scores.
