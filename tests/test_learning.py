@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from ipl_coder.files import with_checksum, without_checksum
 from ipl_coder.learning.learn import learn
 from ipl_coder.store import NewDecision, Passage, ProjectStore, SegmentRow
 from ipl_coder.store.migrations import MIGRATIONS, migrate
@@ -570,7 +571,10 @@ def test_what_the_model_read_is_kept_and_a_rerun_suggests_what_a_fresh_run_does(
     assert first and len(entries) == 2  # one per transcript
     assert suggested() == first  # read back
     written = entries[0].read_bytes()
-    for damage in (b"not JSON", written.replace(b"]", b"] ", 1)):  # garbage; one byte more, the checksum no longer fits
+    rows = json.loads(without_checksum(written) or b"")
+    reshaped = with_checksum(json.dumps([[*row[:3], list(row[3].values()), row[4]] for row in rows]).encode())
+    # Garbage; one byte more, so the checksum no longer fits; a list where the scores go, checksum and all.
+    for damage in (b"not JSON", written.replace(b"]", b"] ", 1), reshaped):
         entries[0].write_bytes(damage)
         assert suggested() == first and entries[0].read_bytes() == written  # read afresh, and replaced
     assert suggested("--no-cache") == first  # the rules read every Doc: their sentences

@@ -126,7 +126,7 @@ def _load(path: Path, transcript: Transcript, words_codes: Sequence[str]) -> Rea
     try:
         checked = without_checksum(path.read_bytes())
         reading = None if checked is None else _reading(transcript, json.loads(checked.decode("utf-8", "surrogatepass")), words_codes)
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # not the shape this program writes
         return None
     if reading is not None:
         touch_entry(path)
