@@ -142,3 +142,19 @@ def test_a_page_found_too_big_while_it_is_written_becomes_a_folder(reported: tup
     exit_code, stdout, stderr = run_cli("report", "-p", reported[0], "-o", tmp_path / "one.html", "--by", "country")
     assert exit_code == 0 and "(one page," in stdout, stderr
     assert (tmp_path / "one.html").read_bytes() == page  # the same page, whatever the path it was written by
+
+
+def test_with_three_coders_coders_names_the_two_the_page_compares(reported: tuple[Path, Path], tmp_path: Path) -> None:
+    # The page's agreement note said "name two with --coders A,B", an option the report did not have.
+    project = Path(shutil.copytree(reported[0], tmp_path / "project"))
+    with ProjectStore.open(project) as store:
+        store.record_decisions([NewDecision("kim", "accept", next(iter(store.segments())).segment_id)])
+    out = tmp_path / "three.html"
+    assert run_cli("report", "-p", project, "-o", out)[0] == 0
+    page = out.read_text(encoding="utf-8")
+    assert "name two with --coders A,B to compare them" in page and "ana and ola, per" not in page
+    exit_code, _, stderr = run_cli("report", "-p", project, "-o", out, "--coders", "ana,ola")
+    assert exit_code == 0, stderr
+    assert "ana and ola, per sentence" in out.read_text(encoding="utf-8")
+    exit_code, _, stderr = run_cli("report", "-p", project, "-o", out, "--coders", "ana,nobody")
+    assert exit_code == 1 and "no decisions by 'nobody' in this project" in stderr

@@ -34,6 +34,12 @@ def report_command(
         typer.Option("--by", metavar="ATTRIBUTE", help="A participant attribute to chart the codes by (a column of the "
                      "participants file); repeat for several.", show_default=False),
     ] = None,
+    coders: Annotated[
+        Optional[str],
+        typer.Option(metavar="A,B", help="The coders the agreement section counts, separated by commas; two of them are "
+                     "compared with each other, as in 'ipl-coder agreement'. \\[default: everyone who has reviewed]",
+                     show_default=False),
+    ] = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -54,7 +60,8 @@ def report_command(
     passage at the coding unit.
 
     [bold]Agreement[/], when people have reviewed: the figures 'ipl-coder
-    agreement' gives and every passage two coders decided differently.
+    agreement' gives and every passage two coders decided differently. With
+    more than two coders, --coders A,B names the two to compare.
 
     The page needs nothing else: no internet, no other file; its text is
     searchable, and menus at the top filter the segments by code, status and
@@ -78,7 +85,8 @@ def report_command(
     if reviewed:
         from ipl_coder.review.agreement import compute_agreement
 
-        agreement = partial(compute_agreement, project)  # worked out by build_report when it is best for memory
+        chosen = tuple(name.strip() for name in coders.split(",") if name.strip()) if coders else ()
+        agreement = partial(compute_agreement, project, chosen)  # worked out by build_report when it is best for memory
     result = build_report(project, out, statuses, tuple(by or ()), agreement)
     if as_json:
         print_json({"out": str(result.out), "folder": result.folder, "bytes": result.size, "transcripts": result.transcripts,
