@@ -2,7 +2,7 @@
 
 Most of a run's time goes on what the codebook does not change: the tokenizer,
 sentences and lemmas. The Docs a pipeline makes of a transcript's pieces (the
-turns it codes, see ``coders.pieces``) are kept in ``PROJECT/cache/docs/`` as
+turns it codes, see ``layout.pieces``) are kept in ``PROJECT/cache/docs/`` as
 one spaCy ``DocBin`` file per transcript, named by the hash of the transcript's
 text and of the pipeline key: everything that could change a token. A run that
 finds the file with exactly the pieces it needs, in order, runs only the

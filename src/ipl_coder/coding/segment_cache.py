@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # Bump when the entry's layout changes (2: only what the transcript and code do not say; 3: a checksum line).
 SEGMENTS_FORMAT = 3
 # What turns Docs and rules into segments: a change to any of them is a new key for every entry.
-_CODING_SOURCES = ("coders.py", "units.py", "matching.py", "doc_arrays.py", "sentences.py", "clitics.py", "pipeline.py",
+_CODING_SOURCES = ("coders.py", "layout.py", "units.py", "matching.py", "doc_arrays.py", "sentences.py", "clitics.py", "pipeline.py",
                    "segment_cache.py")  # fmt: skip
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ipl_coder import __version__
-from ipl_coder.coding.coders import UnitLayout, pieces
 from ipl_coder.coding.doc_arrays import TokenOffsets
 from ipl_coder.coding.doc_cache import READINGS_FOLDER, save_entry, touch_entry
+from ipl_coder.coding.layout import UnitLayout, pieces
 from ipl_coder.coding.pipeline import model_fingerprint, sentence_splitter
 from ipl_coder.files import sources_hash, with_checksum, without_checksum
 from ipl_coder.learning.model import PASSAGES_FILE, WORDS, LearnedModel
@@ -33,7 +33,7 @@ from ipl_coder.transcripts import Transcript, Turn
 
 __all__ = ["READINGS_FOLDER", "Reader", "Reading"]
 READING_FORMAT = 1  # bump when the file's layout changes
-_SOURCES = {"learning": ("reading.py", "model.py"), "coding": ("coders.py", "doc_arrays.py", "pipeline.py", "sentences.py")}
+_SOURCES = {"learning": ("reading.py", "model.py"), "coding": ("coders.py", "layout.py", "doc_arrays.py", "pipeline.py", "sentences.py")}
 
 Sentence = tuple[Turn, int, int]  # a participant turn, and where one of its sentences starts and ends
 
