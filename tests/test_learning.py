@@ -636,3 +636,21 @@ def test_an_old_reading_that_cannot_be_removed_is_left_alone(tiny_project: tuple
     assert exit_code == 0, stderr
     assert stuck.is_dir() and len(list(stuck.parent.glob("model-1-*.json"))) == 2
     assert [s.text for s in _model_segments(project) if s.transcript == "new"] == ["I look forward to a better future for us."]
+
+
+def test_code_learned_names_a_code_moved_under_another_parent_since_learn(tiny_project: tuple[Path, Path, Path]) -> None:
+    """A passage given 'fear' counts for the codes above it: under 'hope' it is 'hope' too, which the model never learned."""
+    project, codebook, folder = tiny_project
+    learn(project)
+    again = ("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1")
+    exit_code, _, stderr = run_cli(*again)
+    assert exit_code == 0 and "moved" not in stderr, stderr
+    assert run_cli("codebook", "move", codebook, "fear", "--parent", "hope")[0] == 0
+    exit_code, _, stderr = run_cli(*again)
+    message = " ".join(stderr.split())
+    assert exit_code == 0, stderr
+    assert f"Note --learned: since 'ipl-coder learn', {codebook} moved 'fear' (at the top level then, under 'hope' now);" in message
+    assert "run 'ipl-coder learn' again to learn the codes where they are now" in message
+    learn(project)  # learns the codebook of the last run: 'fear' under 'hope'
+    exit_code, _, stderr = run_cli(*again)
+    assert exit_code == 0 and "moved" not in stderr, stderr

@@ -135,7 +135,8 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
             transcripts=material.transcripts, units=material.units, seconds=time.perf_counter() - started,
             spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=counts,
         )  # fmt: skip
-        _replace_folder(folder, partial(model.save, model_id=model_id))
+        parents = {code.code_id: code.parent_id for code in codebook.codes}  # code --learned tells of a code moved since
+        _replace_folder(folder, partial(model.save, model_id=model_id, parents=parents))
         out_of_sight = store.decided_out_of_sight()
     return LearnResult(project_dir, model_id, folder, tuple(counts), material.transcripts, material.units, last_decision[1],
                        time.perf_counter() - started, material.decided_positives, calibration, precision, out_of_sight)  # fmt: skip
