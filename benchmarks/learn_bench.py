@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from ipl_coder.codebook.schema import load_codebook  # noqa: E402
 from ipl_coder.coding.project import CodeOptions, code_transcripts  # noqa: E402
 from ipl_coder.coding.units import participant_units  # noqa: E402
+from ipl_coder.errors import ProjectError  # noqa: E402
 from ipl_coder.learning.learn import learn  # noqa: E402
 from ipl_coder.learning.suggest import LearnedSuggester  # noqa: E402
 from ipl_coder.store import NewDecision, Passage, ProjectStore, SegmentRow  # noqa: E402
@@ -140,7 +141,11 @@ def main() -> None:
         reviewed = names[:step]
         started = time.perf_counter()
         extra = {"precision": args.precision} if args.precision is not None else {}
-        learned = learn(project, seed=args.seed, **extra)
+        try:
+            learned = learn(project, seed=args.seed, **extra)
+        except ProjectError as error:  # too few decisions yet for any code: nothing to score
+            print(f"{step:8} | {decisions:9} | {error}")
+            continue
         learn_seconds = time.perf_counter() - started
         started = time.perf_counter()
         code_transcripts([GOLD / args.half], args.codebook, project, CodeOptions(jobs=1))

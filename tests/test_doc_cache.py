@@ -15,6 +15,7 @@ import pytest
 
 from conftest import IPL_CODEBOOK, SAMPLES, run_cli
 from ipl_coder.coding.doc_cache import CACHE_FOLDER, DOCS_FOLDER, KEEP_UNUSED_DAYS, SEGMENTS_SUFFIX, SUFFIX
+from ipl_coder.files import with_checksum, without_checksum
 from ipl_coder.store import ProjectStore
 from ipl_coder.transcripts.reader import find_transcripts
 
@@ -221,10 +222,10 @@ def test_an_entry_from_before_the_short_form_lemmas_is_not_reused(tmp_path: Path
     # What the lemmatizer of format 1 wrote in its entry: "n't" its own lemma.
     [old] = entries(project)
     nlp, _ = build_pipeline(load_codebook(codebook))
-    docs = list(DocBin().from_bytes(old.read_bytes()).get_docs(nlp.vocab))
+    docs = list(DocBin().from_bytes(without_checksum(old.read_bytes(), bound_to=old.name) or b"").get_docs(nlp.vocab))
     for token in (token for doc in docs for token in doc if token.lower_ == "n't"):
         token.lemma_ = "n't"
-    old.write_bytes(DocBin(docs=docs).to_bytes())
+    old.write_bytes(with_checksum(DocBin(docs=docs).to_bytes(), bound_to=old.name))  # as this program writes them now
     forget_segments(project)  # format 1 had only Docs
     stale = code(corpus, project, codebook=codebook)
     assert stale["cache"]["reused"] == 1 and stale["segments"] == 0  # had the format stayed 1: the old lemmas, no match
@@ -314,3 +315,45 @@ def test_the_docs_key_changes_with_this_programs_own_token_code(monkeypatch: pyt
     assert doc_cache.pipeline_key(nlp, info) == key
     monkeypatch.setattr(doc_cache, "_token_hash", lambda: "sentences.py as another release has it")
     assert doc_cache.pipeline_key(nlp, info) != key
+
+
+def test_a_docs_entry_changed_but_still_read_by_docbin_is_not_trusted(tmp_path: Path, write_file: Callable[..., Path]) -> None:
+    """Lemmas changed inside the arrays read as well as the right ones: only the entry this program wrote counts."""
+    from spacy.tokens import DocBin
+
+    from ipl_coder.codebook.schema import load_codebook
+    from ipl_coder.coding.docbin import DEFAULT_ATTRS
+    from ipl_coder.coding.pipeline import build_pipeline
+
+    codebook = write_file("team.yaml", "name: team\ncodes:\n  - id: team\n    terms: [colleague]\n")
+    corpus = write_file("corpus/P1.txt", "Interviewer: And then?\nP1: My colleagues helped me.\n")
+    project, fresh = tmp_path / "project", tmp_path / "fresh"
+    assert code(corpus, project, codebook=codebook)["segments"] == 1
+    [entry] = entries(project)
+    nlp, _ = build_pipeline(load_codebook(codebook))
+    docs = list(DocBin().from_bytes(entry.read_bytes()).get_docs(nlp.vocab))  # DocBin reads past the checksum line
+    for token in (token for doc in docs for token in doc):
+        token.lemma_ = "damaged"
+    entry.write_bytes(DocBin(attrs=DEFAULT_ATTRS, docs=docs).to_bytes())
+    forget_segments(project)
+    result = code(corpus, project, codebook=codebook)
+    code(corpus, fresh, "--no-cache", codebook=codebook)
+    assert segments(project) == segments(fresh) and len(segments(fresh)) == 1
+    assert result["cache"]["reused"] == 0  # coded afresh, as if the entry were missing
+    assert code(corpus, project, codebook=codebook)["cache"]["reused"] == 1  # replaced with a good entry
+
+
+def test_another_transcripts_docs_entry_in_an_entrys_place_is_not_trusted(tmp_path: Path, write_file: Callable[..., Path]) -> None:
+    """An entry copied over another (a sync conflict, a folder merged by hand) is whole, but of other words."""
+    codebook = write_file("team.yaml", "name: team\ncodes:\n  - id: team\n    terms: [colleague]\n")
+    write_file("corpus/P1.txt", "Interviewer: And then?\nP1: My colleagues helped me.\n")
+    write_file("corpus/P2.txt", "Interviewer: And then?\nP1: My neighbours helped me.\n")
+    corpus, project, fresh = tmp_path / "corpus", tmp_path / "project", tmp_path / "fresh"
+    code(corpus, project, codebook=codebook)
+    first, second = entries(project)
+    shutil.copy(second, first)  # one transcript's entry in the other's place
+    forget_segments(project)
+    result = code(corpus, project, codebook=codebook)
+    code(corpus, fresh, "--no-cache", codebook=codebook)
+    assert segments(project) == segments(fresh) and len(segments(fresh)) == 1
+    assert result["cache"]["reused"] == 1  # the other transcript's own entry is still good

@@ -184,15 +184,36 @@ def test_a_code_nobody_decided_is_reported_and_without_any_nothing_is_learned(
     project = tmp_path / "project"
     assert run_cli("code", tmp_path / "interviews", "-c", codebook, "-p", project, "-q", "--jobs", "1")[0] == 0
     exit_code, stdout, stderr = run_cli("learn", "-p", project, "--json")
-    assert exit_code == 0, stderr
-    result = json.loads(stdout)
-    assert result["model_id"] is None and [code["trained"] for code in result["codes"]] == [False, False]
+    assert exit_code == 1 and stdout == ""  # nothing of what was asked was done: an error, as 'code' with nothing coded
+    message = " ".join(stderr.split())
+    assert message.startswith(f"Error: {project}: no code has enough decisions to learn from") and len(stderr.splitlines()) == 1
+    assert "hope: people gave it 0 sentences, fewer than 5; fear: people gave it 0 sentences" in message
+    assert "review more transcripts and run 'ipl-coder learn' again" in message
     assert not (project / "learned").exists()
+    with ProjectStore.open(project) as store:
+        assert store.learned_model() is None  # nothing recorded
     exit_code, stdout, stderr = run_cli("code", tmp_path / "interviews", "-c", codebook, "-p", project, "--learned")
     assert exit_code == 0 and "has no learned model yet (run 'ipl-coder learn'" in " ".join(stderr.split())
     assert "from the learned model" not in stdout and _model_segments(project) == []
     exit_code, _, stderr = run_cli("learn", "-p", project, "--code", "joy")
     assert exit_code == 1 and "no code 'joy'" in stderr
+
+
+def test_a_learn_with_nothing_to_learn_leaves_the_earlier_model_in_use(tiny_project: tuple[Path, Path, Path]) -> None:
+    project, codebook, folder = tiny_project
+    learn(project)
+    saved = {path: path.read_bytes() for path in (project / "learned").rglob("*") if path.is_file()}
+    exit_code, stdout, stderr = run_cli("learn", "-p", project, "--code", "fear")
+    message = " ".join(stderr.split())
+    assert exit_code == 1 and "no code has enough decisions to learn from (fear: people gave it 0 sentences, fewer than 5)" in message
+    assert "model 1, learned from the decisions up to " in message and "stays in use" in message
+    assert {path: path.read_bytes() for path in (project / "learned").rglob("*") if path.is_file()} == saved
+    with ProjectStore.open(project) as store:
+        model = store.learned_model()
+        assert model is not None and model.model_id == 1 and model.trained_codes == ("hope",)
+    exit_code, stdout, stderr = run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")
+    assert exit_code == 0, stderr
+    assert [s.text for s in _model_segments(project) if s.transcript == "new"] == ["I look forward to a better future for us."]
 
 
 def test_a_store_from_before_learning_is_upgraded_with_every_row_and_decision(tmp_path: Path) -> None:
@@ -615,3 +636,21 @@ def test_an_old_reading_that_cannot_be_removed_is_left_alone(tiny_project: tuple
     assert exit_code == 0, stderr
     assert stuck.is_dir() and len(list(stuck.parent.glob("model-1-*.json"))) == 2
     assert [s.text for s in _model_segments(project) if s.transcript == "new"] == ["I look forward to a better future for us."]
+
+
+def test_code_learned_names_a_code_moved_under_another_parent_since_learn(tiny_project: tuple[Path, Path, Path]) -> None:
+    """A passage given 'fear' counts for the codes above it: under 'hope' it is 'hope' too, which the model never learned."""
+    project, codebook, folder = tiny_project
+    learn(project)
+    again = ("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1")
+    exit_code, _, stderr = run_cli(*again)
+    assert exit_code == 0 and "moved" not in stderr, stderr
+    assert run_cli("codebook", "move", codebook, "fear", "--parent", "hope")[0] == 0
+    exit_code, _, stderr = run_cli(*again)
+    message = " ".join(stderr.split())
+    assert exit_code == 0, stderr
+    assert f"Note --learned: since 'ipl-coder learn', {codebook} moved 'fear' (at the top level then, under 'hope' now);" in message
+    assert "run 'ipl-coder learn' again to learn the codes where they are now" in message
+    learn(project)  # learns the codebook of the last run: 'fear' under 'hope'
+    exit_code, _, stderr = run_cli(*again)
+    assert exit_code == 0 and "moved" not in stderr, stderr

@@ -58,6 +58,12 @@ def test_the_readme_examples_run_and_leave_this_folder_as_it_was(tmp_path: Path,
         args = shlex.split(command)
         keys = ANA_KEYS if args[1:2] == ["review"] and "--coder" in args and "export" not in args else None
         exit_code, stdout, stderr = run_cli(*args[1:], keys=keys)
+        if args[1] == "learn":  # the tour's sixteen decisions give no code the 5 sentences it needs: learn says so
+            message = " ".join(stderr.split())
+            assert exit_code == 1 and "no code has enough decisions to learn from (role: people gave it" in message, stderr
+            assert "review more transcripts and run 'ipl-coder learn' again" in message and not (tmp_path / "my-project" / "learned").exists()
+            ran.append(args[1])
+            continue
         assert exit_code == 0, f"{command}\n{stdout}{stderr}"
         if args[1:3] == ["review", "export"]:
             decide_in_the_sheet(Path(args[args.index("-o") + 1]))

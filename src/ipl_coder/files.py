@@ -162,19 +162,27 @@ def sources_hash(folder: Path, names: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def with_checksum(data: bytes) -> bytes:
+def with_checksum(data: bytes, bound_to: str = "") -> bytes:
     """A cache file's content: ``data``, then a line with its SHA-256 (``without_checksum`` reads it back).
 
     A cache file edited, damaged on disk or half copied can still parse (a digit
     changed in an offset, a term in a saved codebook): the checksum is what tells
     such a file from one this program wrote, so that it is ignored, never trusted.
+    ``bound_to`` (the file's name) goes into the checksum too, unwritten: another
+    entry's file copied in this one's place then fails it, whole as it is.
     """
-    return data + b"\n" + hashlib.sha256(data).hexdigest().encode("ascii")
+    return data + b"\n" + _digest(data, bound_to)
 
 
-def without_checksum(stored: bytes) -> bytes | None:
-    """The data ``with_checksum`` wrote, or None when any byte of it differs from what was written."""
+def without_checksum(stored: bytes, bound_to: str = "") -> bytes | None:
+    """The data ``with_checksum`` wrote (with the same ``bound_to``), or None when any byte differs from that."""
     data, newline, digest = stored.rpartition(b"\n")
-    if not newline or hashlib.sha256(data).hexdigest().encode("ascii") != digest:
+    if not newline or _digest(data, bound_to) != digest:
         return None
     return data
+
+
+def _digest(data: bytes, bound_to: str) -> bytes:
+    digest = hashlib.sha256(bound_to.encode("utf-8", "surrogatepass") + b"\n" if bound_to else b"")
+    digest.update(data)
+    return digest.hexdigest().encode("ascii")

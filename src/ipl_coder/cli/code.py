@@ -210,7 +210,16 @@ def _learned(project: Path, codebook_path: Path, unit: str | None, quiet: bool, 
         error_console.print(f"[yellow]Note[/] --learned: the learned model suggests {escape(gone)}, which {escape(str(codebook_path))} "
                             "no longer has, so it suggests none of it; run 'ipl-coder learn' again to learn the codebook's codes "
                             "as they are now", soft_wrap=True)  # fmt: skip
+    if suggester is not None and suggester.moved and not quiet:
+        moved = ", ".join(f"'{code}' ({_place(was)} then, {_place(now)} now)" for code, was, now in suggester.moved)
+        error_console.print(f"[yellow]Note[/] --learned: since 'ipl-coder learn', {escape(str(codebook_path))} moved {escape(moved)}; "
+                            "a code's passages count for the codes above it, so the learned model's suggestions follow the old "
+                            "tree; run 'ipl-coder learn' again to learn the codes where they are now", soft_wrap=True)  # fmt: skip
     return suggester
+
+
+def _place(parent: str | None) -> str:
+    return f"under '{parent}'" if parent else "at the top level"
 
 
 def _with_progress_bar(paths: list[Path], codebook: Path, project: Path, options: CodeOptions) -> CodeRunResult:

@@ -54,7 +54,8 @@ def learn_command(
 
     The model is saved in PROJECT/learned/, and the store records what it
     learned from. A code people gave fewer than 5 sentences is left to
-    the rules, and listed. Then 'ipl-coder code ... --learned' adds the model's
+    the rules, and listed; when no code has enough, nothing is saved or
+    recorded, an earlier model stays in use, and learn exits with an error. Then 'ipl-coder code ... --learned' adds the model's
     suggestions beside the rules', each with its score and why (the words that
     weighed most, the most similar accepted passages). Decide on them as on any
     suggestion; the next 'learn' learns from those decisions too. See docs/learning.md.
@@ -97,10 +98,6 @@ def _print_summary(result: LearnResult) -> None:
     decided = f"decisions up to {result.last_decided_at}" if result.last_decided_at else "no decisions yet (the codebook's examples only)"
     console.print(f"From {count(result.transcripts, 'reviewed transcript')} ({count(result.units, 'sentence')}) and {decided}, "
                   f"in {result.seconds:.1f} s.")  # fmt: skip
-    if result.model_id is None:
-        console.print("No code had enough to learn from, so no new model was saved (an earlier one, if any, stays in use); "
-                      "review more and run 'ipl-coder learn' again.")  # fmt: skip
-    else:
-        console.print(f"{count(len(result.trained), 'code')} learned, {len(result.suggested)} suggested; "
-                      f"the model is in {escape(str(result.folder))}. "
-                      "Use it with: ipl-coder code ... --learned")  # fmt: skip
+    console.print(f"{count(len(result.trained), 'code')} learned, {len(result.suggested)} suggested; "
+                  f"the model is in {escape(str(result.folder))}. "
+                  "Use it with: ipl-coder code ... --learned")  # fmt: skip

@@ -10,7 +10,10 @@ codebook's matcher on them; otherwise the whole pipeline runs and the file
 is (re)written. The matcher always runs afresh, so a cached run finds what a
 fresh one finds.
 
-A file that cannot be read is coded afresh and replaced; one that cannot be
+A file that cannot be read is coded afresh and replaced, and so is one changed
+in any byte since it was written or holding another entry's Docs: it ends with a
+checksum of its name and content (``files.with_checksum``), as DocBin reads a
+changed lemma or another transcript's words as well as the right ones. One that cannot be
 written is skipped: the cache only ever saves time, so deleting it is safe.
 Entries no transcript of a run used are removed when the run ends (see
 ``prune``): after a run of the whole project at once, so the folder holds one
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from ipl_coder.coding.pipeline import LEMMATIZER, RULE_COMPONENTS, SENTENCE_FIX, SENTENCIZER, PipelineInfo
 from ipl_coder.errors import ProjectError
-from ipl_coder.files import atomic_path, remove_leftovers, sources_hash
+from ipl_coder.files import atomic_path, remove_leftovers, sources_hash, with_checksum, without_checksum
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -42,7 +45,8 @@ if TYPE_CHECKING:
 # ipl-coder's own token components misses them too, by itself: their sources are in the key (_TOKEN_SOURCES).
 # 2: lemmas of NORMs, so "n't" is "not" and "it's" is "it be" (coding/clitics.py).
 # 3: the default pipeline's entries hold only the attributes it sets (docbin.py).
-CACHE_FORMAT = 3
+# 4: a checksum line, of the entry's name and content (files.with_checksum).
+CACHE_FORMAT = 4
 # What makes a piece's tokens, sentences and lemmas: the lemmatizer and pipeline set-up, the sentence rules, the
 # clitics' lemmas, what an entry keeps.
 _TOKEN_SOURCES = ("pipeline.py", "sentences.py", "clitics.py", "docbin.py", "doc_cache.py")
@@ -147,16 +151,18 @@ class PieceDocs:
                 entry.add(doc)
             yield self._match(doc)
         if self.writable:
-            save_entry(path, entry.to_bytes())
+            save_entry(path, with_checksum(entry.to_bytes(), bound_to=path.name))
 
     def _load(self, path: Path, texts: Sequence[str]) -> list[Doc] | None:
-        """The entry's Docs if it holds exactly ``texts``; None for a missing, stale or unreadable file."""
+        """The entry's Docs if it holds exactly ``texts``; None for a missing, stale, changed or unreadable file."""
         from spacy.tokens import DocBin
 
         try:
-            data = path.read_bytes()
+            data = without_checksum(path.read_bytes(), bound_to=path.name)
         except OSError:
             return None
+        if data is None:
+            return None  # not as this program wrote it under this name, though DocBin may read it: wrong words
         try:
             docs = list(DocBin().from_bytes(data).get_docs(self.nlp.vocab))
         except Exception:  # noqa: BLE001 - a damaged file fails in msgpack, zlib or spaCy, in many ways: code afresh

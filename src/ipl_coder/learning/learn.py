@@ -4,7 +4,9 @@ Gathers the labelled passages (:mod:`ipl_coder.learning.passages`), trains the
 model on every code with enough of them and finds from which score it may
 suggest each (:mod:`ipl_coder.learning.training`), saves it in
 PROJECT/learned/ in place of the one before (only once it is whole), and
-records in the store what it learned from.
+records in the store what it learned from. With no code that has enough to
+learn from, it is an error: nothing is recorded or saved, and the model before
+stays in use as it was.
 """
 
 from __future__ import annotations
@@ -21,17 +23,19 @@ from ipl_coder import __version__
 from ipl_coder.codebook.model import Codebook
 from ipl_coder.errors import InputError, ProjectError
 from ipl_coder.learning.model import COMPONENTS, PRECISION, Calibration, model_folder
-from ipl_coder.learning.passages import MIN_DECIDED_POSITIVES, MIN_NEGATIVES, collect_passages
+from ipl_coder.learning.passages import MIN_DECIDED_POSITIVES, MIN_NEGATIVES, TrainingMaterial, collect_passages
 from ipl_coder.learning.training import MIN_RIGHT, train_model
-from ipl_coder.store import LearnedCode, ProjectStore
+from ipl_coder.store import LearnedCode, LearnedModelRow, ProjectStore
+from ipl_coder.wording import count
 
 DEFAULT_SEED = 18
+_CODES_NAMED = 6  # in the one line that says why nothing was learned; the rest are counted
 
 
 @dataclass(frozen=True)
 class LearnResult:
     project_dir: Path
-    model_id: int | None  # None when no code had enough to learn from: nothing was saved
+    model_id: int
     folder: Path
     codes: tuple[LearnedCode, ...]
     transcripts: int
@@ -75,10 +79,7 @@ class LearnResult:
 
     def why_not(self, code: LearnedCode) -> str:
         """Why a code was left to the rules, in a researcher's words."""
-        given = self.decided_positives.get(code.code_id, 0)
-        if given < MIN_DECIDED_POSITIVES:
-            return f"people gave it {given} sentence{'' if given == 1 else 's'}, fewer than {MIN_DECIDED_POSITIVES}"
-        return f"fewer than {MIN_NEGATIVES} sentences known not to have it"
+        return why_not_learned(code, self.decided_positives)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -92,6 +93,14 @@ class LearnResult:
                                        for name in COMPONENTS if (found := self.calibration.get(name, {}).get(code.code_id))}}
                       for code in self.codes],
         }  # fmt: skip
+
+
+def why_not_learned(code: LearnedCode, decided_positives: dict[str, int]) -> str:
+    """Why a code was not learned, in a researcher's words."""
+    given = decided_positives.get(code.code_id, 0)
+    if given < MIN_DECIDED_POSITIVES:
+        return f"people gave it {given} sentence{'' if given == 1 else 's'}, fewer than {MIN_DECIDED_POSITIVES}"
+    return f"fewer than {MIN_NEGATIVES} sentences known not to have it"
 
 
 def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_SEED, precision: float = PRECISION) -> LearnResult:
@@ -113,23 +122,39 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
         last_decision = store.last_decision()
         material = collect_passages(store, codebook, codes)
         trained = material.trained_codes
+        if not trained:  # before anything is recorded or saved: the earlier model, if any, stays as it was
+            raise ProjectError(_nothing_to_learn(project_dir, material, store.learned_model()))
         folder = model_folder(project_dir)
-        model_id, calibration, counts = None, {}, material.counts
-        if trained:
-            model = train_model(material.passages, trained, codebook.language, seed, precision)
-            calibration, suggested = model.calibration, set(model.suggested_codes())
-            counts = [replace(code, suggested=code.code_id in suggested) if code.trained else code for code in counts]
-            # Recorded first, then saved under its id: stopped in between, the folder is not the one recorded, and
-            # 'code --learned' refuses it rather than file its suggestions under another model.
-            model_id = store.record_learned_model(
-                folder=str(folder), seed=seed, precision=precision, last_decision=last_decision,
-                transcripts=material.transcripts, units=material.units, seconds=time.perf_counter() - started,
-                spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=counts,
-            )  # fmt: skip
-            _replace_folder(folder, partial(model.save, model_id=model_id))
+        model = train_model(material.passages, trained, codebook.language, seed, precision)
+        calibration, suggested = model.calibration, set(model.suggested_codes())
+        counts = [replace(code, suggested=code.code_id in suggested) if code.trained else code for code in material.counts]
+        # Recorded first, then saved under its id: stopped in between, the folder is not the one recorded, and
+        # 'code --learned' refuses it rather than file its suggestions under another model.
+        model_id = store.record_learned_model(
+            folder=str(folder), seed=seed, precision=precision, last_decision=last_decision,
+            transcripts=material.transcripts, units=material.units, seconds=time.perf_counter() - started,
+            spacy_version=spacy.__version__, ipl_coder_version=__version__, codes=counts,
+        )  # fmt: skip
+        parents = {code.code_id: code.parent_id for code in codebook.codes}  # code --learned tells of a code moved since
+        _replace_folder(folder, partial(model.save, model_id=model_id, parents=parents))
         out_of_sight = store.decided_out_of_sight()
     return LearnResult(project_dir, model_id, folder, tuple(counts), material.transcripts, material.units, last_decision[1],
                        time.perf_counter() - started, material.decided_positives, calibration, precision, out_of_sight)  # fmt: skip
+
+
+def _nothing_to_learn(project_dir: Path, material: TrainingMaterial, earlier: LearnedModelRow | None) -> str:
+    """Why ``learn`` learned nothing, in one line: each code asked for and what it lacks, and what became of the model."""
+    shown = material.counts[:_CODES_NAMED]
+    lacking = "; ".join(f"{code.code_id}: {why_not_learned(code, material.decided_positives)}" for code in shown)
+    if len(material.counts) > len(shown):
+        lacking += f"; and {count(len(material.counts) - len(shown), 'code')} more"
+    if earlier is None:
+        kept = "no model was saved"
+    else:
+        decided = f"the decisions up to {earlier.last_decided_at}" if earlier.last_decided_at else "the decisions then"
+        kept = f"model {earlier.model_id}, learned from {decided}, stays in use with 'code --learned'"
+    return (f"{project_dir}: no code has enough decisions to learn from ({lacking}); {kept}; "
+            "review more transcripts and run 'ipl-coder learn' again")
 
 
 def _codes(codebook: Codebook, code_ids: Sequence[str]) -> list[str]:

@@ -80,9 +80,13 @@ class LearnedModel:
     """The trained components, their codes, when each suggests a code, and the accepted passages they learned from."""
 
     def __init__(self, nlp: Language, codes: Sequence[str], precision: float, calibration: dict[str, dict[str, Calibration]],
-                 known: Sequence[KnownPassage], model_id: int | None = None) -> None:  # fmt: skip
+                 known: Sequence[KnownPassage], model_id: int | None = None,
+                 parents: dict[str, str | None] | None = None) -> None:  # fmt: skip
         self.nlp = nlp
         self.model_id = model_id  # as the store recorded it; None before it is recorded, or for a folder from before ids
+        # Each code's parent in the codebook it learned from: a passage given a code counts for the codes above it, and
+        # a rule's code for the codes above it in the context. None before it is saved, or for a folder from before.
+        self.parents = parents
         self.codes = tuple(codes)
         self.precision = precision
         self.calibration = calibration
@@ -160,13 +164,15 @@ class LearnedModel:
     def _component(self, name: str) -> TrainablePipe:
         return cast("TrainablePipe", self.nlp.get_pipe(name))
 
-    def save(self, folder: Path, model_id: int) -> None:
-        """Into ``folder``, under the id the store recorded it with: a folder that is not the store's last is refused."""
+    def save(self, folder: Path, model_id: int, parents: dict[str, str | None]) -> None:
+        """Into ``folder``, under the id the store recorded it with (a folder that is not the store's last is refused),
+        with the parent of each code of the codebook it learned from (``parents``)."""
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.nlp.to_disk(folder / PIPELINE_FOLDER)
         calibration = {component: {code: asdict(item) for code, item in codes.items()} for component, codes in self.calibration.items()}
         with atomic_file(folder / PASSAGES_FILE, encoding="utf-8") as handle:
-            json.dump({"model_id": model_id, "codes": list(self.codes), "precision": self.precision, "calibration": calibration,
+            json.dump({"model_id": model_id, "codes": list(self.codes), "parents": parents, "precision": self.precision,
+                       "calibration": calibration,
                        "passages": [{"text": item.text, "transcript": item.transcript, "codes": list(item.codes)}
                                     for item in self.known]}, handle, ensure_ascii=False)  # fmt: skip
 
@@ -182,16 +188,18 @@ class LearnedModel:
                            for component, codes in values["calibration"].items()}  # fmt: skip
             codes, precision = [str(code) for code in values["codes"]], float(values["precision"])
             model_id = None if values.get("model_id") is None else int(values["model_id"])
+            parents = None if values.get("parents") is None else {str(code): None if parent is None else str(parent)
+                                                                  for code, parent in values["parents"].items()}  # fmt: skip
             if not set(COMPONENTS) <= set(nlp.pipe_names):
                 raise ValueError("it was made by an earlier ipl-coder")
             # Scoring looks each code up among the components' labels: passages.json and the pipeline must be one model's.
             labels = [set(cast("TrainablePipe", nlp.get_pipe(name)).labels) for name in COMPONENTS]
             if missing := [code for code in codes if any(code not in known_labels for known_labels in labels)]:
                 raise ValueError(f"{PASSAGES_FILE} names code '{missing[0]}', which its pipeline has not learned")
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             reason = " ".join(str(error).split())  # spaCy's config errors run over several lines
             raise ProjectError(f"{folder}: the learned model cannot be read ({reason}); run 'ipl-coder learn' again") from None
-        return cls(nlp, codes, precision, calibration, known, model_id)
+        return cls(nlp, codes, precision, calibration, known, model_id, parents)
 
 
 def _log_odds(probability: float) -> float:

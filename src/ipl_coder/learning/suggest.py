@@ -53,6 +53,11 @@ class LearnedSuggester:
         self.reader = Reader(model, model_id, self.codes, model_folder(project_dir),
                              cache_folder(project_dir) / READINGS_FOLDER if cache else None)  # fmt: skip
         self.gone = [code for code in model.suggested_codes() if code not in known]  # renamed or removed since learn
+        # Moved under another parent since learn: what the model learned of the codes above it, and of the rules' codes
+        # around a sentence, followed the old tree (passages.py, context.py). None: a model from before parents were kept.
+        self.moved: list[tuple[str, str | None, str | None]] | None = None if model.parents is None else [
+            (code.code_id, model.parents[code.code_id], code.parent_id) for code in codebook.codes
+            if code.code_id in model.parents and model.parents[code.code_id] != code.parent_id]  # fmt: skip
         self.units = {code: codebook.effective_unit(codebook.code(code), run_unit) for code in self.codes}
         self.speakers = {code: {speaker.casefold() for speaker in codebook.effective_speakers(codebook.code(code))}
                          for code in self.codes}  # fmt: skip
