@@ -115,3 +115,16 @@ def test_code_keeps_the_codebook_it_checked_and_reads_it_back(tmp_path: Path) ->
     segments = (project / "segments.csv").read_bytes()
     assert run_cli("code", ROOT / "sample_transcripts", "-c", IPL_CODEBOOK, "-p", project, "-q")[0] == 0
     assert (project / "segments.csv").read_bytes() == segments
+
+
+def test_another_codebooks_saved_copy_in_its_place_is_not_trusted(tmp_path: Path, write_file: Callable[..., Path]) -> None:
+    """Whole and this program's, but of other rules: the codebook would code with rules its file does not have."""
+    book = write_file("book.yaml", "name: B\ncodes:\n  - id: a\n    terms: [team]\n")
+    other = write_file("other.yaml", "name: B\ncodes:\n  - id: a\n    terms: [staff]\n")
+    folder = tmp_path / "saved"
+    save(folder, load_codebook(book))
+    save(folder, load_codebook(other))
+    text = book.read_text(encoding="utf-8")
+    saved_path(folder, text).write_bytes(saved_path(folder, other.read_text(encoding="utf-8")).read_bytes())
+    assert read_saved(folder, text, book) is None
+    assert load_codebook(book, folder).code("a").term_rule.terms == ("team",)  # type: ignore[union-attr]

@@ -357,3 +357,18 @@ def test_another_transcripts_docs_entry_in_an_entrys_place_is_not_trusted(tmp_pa
     code(corpus, fresh, "--no-cache", codebook=codebook)
     assert segments(project) == segments(fresh) and len(segments(fresh)) == 1
     assert result["cache"]["reused"] == 1  # the other transcript's own entry is still good
+
+
+def test_another_transcripts_segments_entry_in_an_entrys_place_is_not_trusted(tmp_path: Path,
+                                                                                write_file: Callable[..., Path]) -> None:  # fmt: skip
+    """Its offsets fit this transcript as well: they would put the other one's segment on this one's words."""
+    codebook = write_file("team.yaml", "name: team\ncodes:\n  - id: team\n    terms: [colleague]\n")
+    write_file("corpus/P1.txt", "Interviewer: And then?\nP1: My colleagues helped me.\n")
+    write_file("corpus/P2.txt", "Interviewer: And then?\nP1: My neighbours helped me.\n")
+    corpus, project, fresh = tmp_path / "corpus", tmp_path / "project", tmp_path / "fresh"
+    code(corpus, project, codebook=codebook)
+    with_segment, without = sorted(entries(project, SEGMENTS_SUFFIX), key=lambda entry: b"[[" not in entry.read_bytes())
+    shutil.copy(with_segment, without)  # P1's segments in P2's entry's place
+    code(corpus, project, codebook=codebook)
+    code(corpus, fresh, "--no-cache", codebook=codebook)
+    assert segments(project) == segments(fresh) and len(segments(fresh)) == 1

@@ -592,8 +592,9 @@ def test_what_the_model_read_is_kept_and_a_rerun_suggests_what_a_fresh_run_does(
     assert first and len(entries) == 2  # one per transcript
     assert suggested() == first  # read back
     written = entries[0].read_bytes()
-    rows = json.loads(without_checksum(written) or b"")
-    reshaped = with_checksum(json.dumps([[*row[:3], list(row[3]), row[4]] for row in rows]).encode())  # the codes, no scores
+    rows = json.loads(without_checksum(written, bound_to=entries[0].name) or b"")
+    reshaped = with_checksum(json.dumps([[*row[:3], list(row[3]), row[4]] for row in rows]).encode(),
+                             bound_to=entries[0].name)  # the codes, no scores
     # Garbage; one byte more, so the checksum no longer fits; a list where the scores go, checksum and all.
     for damage in (b"not JSON", written.replace(b"]", b"] ", 1), reshaped):
         entries[0].write_bytes(damage)

@@ -37,9 +37,9 @@ def test_agreement_cuts_the_sentences_once_and_a_damaged_or_deleted_cut_changes_
     assert done.stdout.strip() == "False", done.stderr
     assert agreement(reviewed) == first
     written = entries[0].read_bytes()
-    cuts = json.loads(without_checksum(written) or b"")
+    cuts = json.loads(without_checksum(written, bound_to=entries[0].name) or b"")
     moved = [[index, start, end - 1 if number == 0 else end] for number, (index, start, end) in enumerate(cuts)]
-    for damage in (b"not JSON", json.dumps(moved).encode(), with_checksum(json.dumps([[0, 10**6, 10**6 + 5]]).encode())):
+    for damage in (b"not JSON", json.dumps(moved).encode(), with_checksum(json.dumps([[0, 10**6, 10**6 + 5]]).encode(), bound_to=entries[0].name)):
         entries[0].write_bytes(damage)  # not this program's, a sentence's end moved (it still fits), out of the text
         assert agreement(reviewed) == first  # cut afresh, and replaced
         assert entries[0].read_bytes() == written
@@ -61,3 +61,18 @@ def test_another_text_with_the_same_turns_is_cut_afresh(tmp_path: Path) -> None:
     assert [after[unit.start_char : unit.end_char] for unit in UnitSplitter("sentence", tmp_path).split(row, turns).units] == [
         "One sentence and no second one here."]  # fmt: skip
     assert len(unit_entries(tmp_path)) == 2
+
+
+def test_another_texts_cuts_in_an_entrys_place_are_not_trusted(tmp_path: Path) -> None:
+    """Whole and this program's, and they fit the text: but they are another text's sentences."""
+    turns = [TurnRow(1, "I", "interviewer", 0, 6), TurnRow(2, "P1", "participant", 7, 43)]
+    two = "I: Hi?\nOne sentence. And a second one here."
+    one = "I: Hi?\nOne sentence and no second one here."
+    rows = {text: TranscriptRow(1, "t", f"hash-{number}", text, "en", {}, {}) for number, text in enumerate((two, one))}
+    for row in rows.values():
+        UnitSplitter("sentence", tmp_path).split(row, turns)
+    entry_two = next(entry for entry in unit_entries(tmp_path) if entry.read_bytes().count(b"],") == 1)
+    [entry_one] = [entry for entry in unit_entries(tmp_path) if entry != entry_two]
+    shutil.copy(entry_two, entry_one)  # a sync conflict, a folder merged by hand
+    units = UnitSplitter("sentence", tmp_path).split(rows[one], turns).units
+    assert [one[unit.start_char : unit.end_char] for unit in units] == ["One sentence and no second one here."]

@@ -162,7 +162,7 @@ def sources_hash(folder: Path, names: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def with_checksum(data: bytes, bound_to: str = "") -> bytes:
+def with_checksum(data: bytes, *, bound_to: str) -> bytes:
     """A cache file's content: ``data``, then a line with its SHA-256 (``without_checksum`` reads it back).
 
     A cache file edited, damaged on disk or half copied can still parse (a digit
@@ -174,7 +174,7 @@ def with_checksum(data: bytes, bound_to: str = "") -> bytes:
     return data + b"\n" + _digest(data, bound_to)
 
 
-def without_checksum(stored: bytes, bound_to: str = "") -> bytes | None:
+def without_checksum(stored: bytes, *, bound_to: str) -> bytes | None:
     """The data ``with_checksum`` wrote (with the same ``bound_to``), or None when any byte differs from that."""
     data, newline, digest = stored.rpartition(b"\n")
     if not newline or _digest(data, bound_to) != digest:
@@ -183,6 +183,6 @@ def without_checksum(stored: bytes, bound_to: str = "") -> bytes | None:
 
 
 def _digest(data: bytes, bound_to: str) -> bytes:
-    digest = hashlib.sha256(bound_to.encode("utf-8", "surrogatepass") + b"\n" if bound_to else b"")
+    digest = hashlib.sha256(bound_to.encode("utf-8", "surrogatepass") + b"\n")
     digest.update(data)
     return digest.hexdigest().encode("ascii")

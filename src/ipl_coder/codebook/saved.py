@@ -47,7 +47,8 @@ def _reader_hash() -> str:
 def read_saved(folder: Path, text: str, path: Path) -> Codebook | None:
     """The codebook saved for exactly this text, as if read from ``path``; None when there is none to trust."""
     try:
-        checked = without_checksum(saved_path(folder, text).read_bytes())
+        where = saved_path(folder, text)
+        checked = without_checksum(where.read_bytes(), bound_to=where.name)
         if checked is None:
             return None  # edited or damaged since it was saved: its rules may not be the text's
         codebook = from_json(json.loads(checked.decode("utf-8", "surrogatepass")))
@@ -67,7 +68,8 @@ def save(folder: Path, codebook: Codebook) -> None:
         # As private as the folder it is in (the project's cache: its owner's only, or the team's).
         folder.mkdir(mode=stat.S_IMODE(folder.parent.stat().st_mode), exist_ok=True)
         with atomic_path(target) as temporary:
-            temporary.write_bytes(with_checksum(json.dumps(to_json(codebook), ensure_ascii=False).encode("utf-8", "surrogatepass")))
+            data = json.dumps(to_json(codebook), ensure_ascii=False).encode("utf-8", "surrogatepass")
+            temporary.write_bytes(with_checksum(data, bound_to=target.name))
         for older in folder.glob("*.json"):  # one codebook per project, as a rule: older versions are only clutter
             if older != target:
                 older.unlink(missing_ok=True)

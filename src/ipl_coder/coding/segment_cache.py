@@ -69,7 +69,7 @@ class SegmentCache:
     def load(self, path: Path) -> dict[str, list[Any]]:
         """Each code's segments as saved (lists of JSON values), by code key; empty when there is no entry to trust."""
         try:
-            checked = without_checksum(path.read_bytes())
+            checked = without_checksum(path.read_bytes(), bound_to=path.name)
             if checked is None:
                 return {}  # not as this program wrote it, though it may well parse: a row changed is a wrong segment
             data = json.loads(checked.decode("utf-8", "surrogatepass"))
@@ -85,7 +85,8 @@ class SegmentCache:
         """Keep each code's segments (JSON values: what the transcript and the code do not already say) by code key."""
         if not self.writable:
             return
-        save_entry(path, with_checksum(json.dumps({"codes": by_key}, ensure_ascii=False).encode("utf-8", "surrogatepass")))
+        data = json.dumps({"codes": by_key}, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        save_entry(path, with_checksum(data, bound_to=path.name))
 
 
 @cache

@@ -51,7 +51,7 @@ class SentenceCache:
     def load(self, path: Path, spoken: Sequence[TurnRow]) -> list[Cut] | None:
         """The cuts saved for these turns; None when there is no file, or one this program did not write for them."""
         try:
-            checked = without_checksum(path.read_bytes())
+            checked = without_checksum(path.read_bytes(), bound_to=path.name)
             if checked is None:
                 return None  # not as this program wrote it, though it may parse: a boundary moved is a wrong figure
             cuts = [(index, start, end) for index, start, end in json.loads(checked)]
@@ -65,7 +65,7 @@ class SentenceCache:
         return cuts
 
     def save(self, path: Path, cuts: Sequence[Cut]) -> None:
-        save_entry(path, with_checksum(json.dumps([list(cut) for cut in cuts]).encode("utf-8")))
+        save_entry(path, with_checksum(json.dumps([list(cut) for cut in cuts]).encode("utf-8"), bound_to=path.name))
 
 
 @cache

@@ -118,13 +118,14 @@ def _covering(layout: UnitLayout | None, spoken: Sequence[Turn]) -> UnitLayout |
 def _save(path: Path, reading: Reading) -> None:
     rows = [[turn.number, start, end, words, list(tokens)]
             for (turn, start, end), words, tokens in zip(reading.sentences, reading.words, reading.tokens, strict=True)]  # fmt: skip
-    save_entry(path, with_checksum(json.dumps(rows, ensure_ascii=False).encode("utf-8", "surrogatepass")))
+    data = json.dumps(rows, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    save_entry(path, with_checksum(data, bound_to=path.name))
 
 
 def _load(path: Path, transcript: Transcript, words_codes: Sequence[str]) -> Reading | None:
     """The reading saved for this transcript; None when there is none, or none this program wrote for it."""
     try:
-        checked = without_checksum(path.read_bytes())
+        checked = without_checksum(path.read_bytes(), bound_to=path.name)
         reading = None if checked is None else _reading(transcript, json.loads(checked.decode("utf-8", "surrogatepass")), words_codes)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):  # not the shape this program writes
         return None
