@@ -202,6 +202,27 @@ def test_parallel_and_sequential_coding_agree(sample_project: Path, tmp_path: Pa
         assert (tmp_path / "one" / name).read_bytes() == (sample_project / name).read_bytes()
 
 
+def program(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``ipl-coder`` run as the program it is installed as: its own process, exiting as the program exits."""
+    return subprocess.run([sys.executable, "-m", "ipl_coder", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def test_the_program_leaves_the_same_files_and_store_as_the_app_and_exits_0_1_2(sample_project: Path, tmp_path: Path) -> None:
+    # main() freezes the garbage collector's objects on the way out: every file and the store must be complete before.
+    project = tmp_path / "p"
+    done = program("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "2", "--participants", SAMPLES / "participants.csv")
+    assert (done.returncode, done.stderr) == (0, "")
+    for name in EXPORTS:
+        assert (project / name).read_bytes() == (sample_project / name).read_bytes(), name
+    assert sorted(path.name for path in project.iterdir()) == sorted(["project.sqlite", "project.lock", "cache", *EXPORTS])
+    with ProjectStore.open(project) as store, ProjectStore.open(sample_project) as reference:
+        assert list(store.segments(None)) == list(reference.segments(None))
+        assert tuple(store.connection.execute("SELECT transcripts_coded FROM runs").fetchone()) == (9,)  # the run was finished
+    assert program("code", tmp_path / "nowhere", "-c", IPL_CODEBOOK, "-p", tmp_path / "q").returncode == 1
+    assert program("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path / "q", "--unit", "page").returncode == 2
+    assert not (tmp_path / "q").exists()
+
+
 def test_a_pipeline_that_cannot_load_leaves_no_project_behind(tmp_path: Path) -> None:
     exit_code, _, stderr = run("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", tmp_path / "p", "--model", "no_such_pipeline_xyz")
     assert exit_code == 1 and "cannot load the spaCy pipeline 'no_such_pipeline_xyz'" in stderr

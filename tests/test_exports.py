@@ -124,3 +124,32 @@ def test_segments_jsonl_is_the_documented_schema_and_the_csv_the_same_values(tmp
         for key in list(schema)[:-1]:
             assert unguarded(row[key]) == as_csv_cell(key, record[key]), key
         assert record["attributes"] == {column: row[column] for column in attribute_columns}
+
+
+def test_each_record_says_what_the_store_says_of_its_segment_and_the_counts_are_its_passages(reviewed: Path) -> None:
+    """The exports read the store's segments as plain rows: every field lands in its own key, and the counts add up."""
+    with ProjectStore.open(reviewed) as store:
+        write_project_exports(store, reviewed, ("pending", "accepted", "rejected"))
+        segments = list(store.segments(("pending", "accepted", "rejected")))
+        parents = {code.code_id: code.parent_id for code in store.latest_codes()}
+        assert store.segment(segments[-1].segment_id) == segments[-1]
+    rows, records = read_segments(reviewed)
+    assert [record["segment_id"] for record in records] == [segment.segment_id for segment in segments]
+    assert {record["decided_by"] for record in records} == {"", "ana", "ola"} and any(record["coder"] for record in records)
+    for record, segment in zip(records, segments, strict=True):
+        assert (record["transcript"], record["speaker"], record["turn"], record["start"], record["end"], record["code"],
+                record["unit"], record["matched"], record["rules"], record["text"], record["status"], record["origin"],
+                record["score"], record["suggested"], record["coder"], record["decided_by"], record["decided_at"]) == (
+            segment.transcript, segment.speaker, segment.turn_number, segment.start_char, segment.end_char, segment.code_id,
+            segment.unit, list(segment.matched), list(segment.rules), segment.text, segment.status, segment.origin,
+            segment.score, segment.suggested, segment.coder or "", segment.decided_by or "", segment.decided_at or "")  # fmt: skip
+    # A code counts each passage of its own and of its sub-codes once, however many coders gave it.
+    passages: dict[str, set[tuple[object, ...]]] = {}
+    for record in records:
+        code: str | None = str(record["code"])
+        while code is not None:
+            passages.setdefault(code, set()).add((record["transcript"], record["code"], record["start"], record["end"]))
+            code = parents.get(code)
+    counted = {row["code"]: int(row["segments"]) for row in csv.DictReader(io.StringIO(
+        (reviewed / "frequencies.csv").read_text(encoding="utf-8-sig"), newline=""))}  # fmt: skip
+    assert counted == {code: len(passages.get(code, ())) for code in counted} and sum(counted.values()) > len(records)

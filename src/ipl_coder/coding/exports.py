@@ -33,18 +33,19 @@ def write_project_exports(store: ProjectStore, project_dir: Path, statuses: Sequ
     remove_leftovers(project_dir, (SEGMENTS_CSV, SEGMENTS_JSONL, FREQUENCIES_CSV))
     codes = store.latest_codes()
     labels = {code.code_id: code.label for code in codes}
-    transcripts = store.transcripts()
+    transcripts = store.transcript_infos()  # their names and attributes: not their texts
     people = build_people_index(transcripts, store.speakers(), register_from_store(store.participants()))
     csv_path, jsonl_path = project_dir / SEGMENTS_CSV, project_dir / SEGMENTS_JSONL
     with atomic_file(csv_path, encoding="utf-8-sig") as csv_handle, atomic_file(jsonl_path) as jsonl_handle:
         records = SegmentRecords(labels, people, store.standing_notes())
-        csv_writer = SegmentsCsvWriter(csv_handle, records)
-        jsonl_writer = SegmentsJsonlWriter(jsonl_handle, records)
+        csv_writer = SegmentsCsvWriter(csv_handle, records.attribute_columns)
+        jsonl_writer = SegmentsJsonlWriter(jsonl_handle)
 
         def written(segments: Iterator[SegmentRow]) -> Iterator[SegmentRow]:
             for segment in segments:
-                csv_writer.write(segment)
-                jsonl_writer.write(segment)
+                record = records.record(segment)
+                csv_writer.write(record)
+                jsonl_writer.write(record)
                 yield segment
 
         frequencies = code_frequencies(codes, written(store.segments(statuses)))

@@ -57,9 +57,15 @@ def code_frequencies(codes: Sequence[CodeRow], segments: Iterable[SegmentRow]) -
     """One row per code, in codebook order; codes only found in segments come last."""
     tree = CodeTree(codes)
     counts: dict[str, Counter[str]] = {code.code_id: Counter() for code in codes}
+    counted_in: dict[str, list[Counter[str]]] = {}  # a segment's code -> the counters it adds to: its own and its parents'
     for segment in one_per_passage(segments):
-        for code_id in tree.with_ancestors(segment.code_id):
-            counts.setdefault(code_id, Counter())[segment.transcript] += 1
+        counters = counted_in.get(segment.code_id)
+        if counters is None:
+            counters = counted_in[segment.code_id] = [
+                counts.setdefault(code_id, Counter()) for code_id in tree.with_ancestors(segment.code_id)
+            ]
+        for counter in counters:
+            counter[segment.transcript] += 1
     labels = {code.code_id: code.label for code in codes}
     return [
         CodeFrequency(code_id, labels.get(code_id, code_id), tree.depth(code_id), sum(counter.values()), counter,

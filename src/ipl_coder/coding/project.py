@@ -234,7 +234,7 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
             progress(len(files), len(files), "")
         store.finish_run(run_id, coded=len(coded), skipped=len(skipped),
                          segments=sum(item.segments for item in coded), words=sum(item.words for item in coded))  # fmt: skip
-        notes = register_mismatches(new_register, [row.name for row in store.transcripts()]) if new_register else []
+        notes = register_mismatches(new_register, [row.name for row in store.transcript_infos()]) if new_register else []
         exports = write_project_exports(store, project_dir, options.statuses)
         cache = _pruned_cache(store, project_dir, coded, reused, cache_started) if options.cache else None
     if saved_codebooks is not None:
@@ -251,7 +251,7 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
 def _pruned_cache(store: ProjectStore, project_dir: Path, coded: Sequence[CodedTranscript], reused: int,
                   started: float | None) -> CacheReport:  # fmt: skip
     """Once the workers have all finished (every entry this run used is touched or new): the cache, stale entries gone."""
-    every_transcript = {row.name for row in store.transcripts()} <= {item.name for item in coded}
+    every_transcript = {row.name for row in store.transcript_infos()} <= {item.name for item in coded}
     return CacheReport(cache_folder(project_dir), reused, prune(project_dir, started, every_transcript))
 
 

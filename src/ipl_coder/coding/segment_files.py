@@ -40,21 +40,14 @@ class SegmentRecords:
         self.notes = notes
         # Attribute name -> its CSV column: an attribute never hides a standard column, nor vanishes behind one.
         self.attribute_columns = attribute_columns(people.attribute_names, SEGMENT_COLUMNS)
-        self._last: tuple[SegmentRow, dict[str, object]] | None = None
 
     def record(self, segment: SegmentRow) -> dict[str, object]:
-        """The segment's standard keys, with JSON types; its participant's attributes are :meth:`attributes`.
+        """The segment's standard keys (SEGMENT_COLUMNS, in order) with JSON types, then ``attributes``.
 
-        Both files ask for each segment in turn: the last record is kept for the second.
+        ``attributes`` holds every attribute of the project, by its own name: the participant's value, or "".
         """
-        if self._last is not None and self._last[0] is segment:
-            return self._last[1]
-        record = self._record(segment)
-        self._last = (segment, record)
-        return record
-
-    def _record(self, segment: SegmentRow) -> dict[str, object]:
         person = self.people.person_for(segment.transcript, segment.speaker)
+        values = person.attributes if person else self.people.transcript_attributes.get(segment.transcript, {})
         return {
             "segment_id": segment.segment_id,
             "transcript": segment.transcript,
@@ -79,26 +72,21 @@ class SegmentRecords:
             "decided_by": segment.decided_by or "",
             "decided_at": segment.decided_at or "",
             "note": {note.coder: note.note for note in self.notes.get(segment.segment_id, ())},
+            "attributes": {name: values.get(name, "") for name in self.people.attribute_names},
         }
-
-    def attributes(self, segment: SegmentRow) -> dict[str, str]:
-        """Every attribute of the project, by its own name: the participant's value, or ""."""
-        person = self.people.person_for(segment.transcript, segment.speaker)
-        values = person.attributes if person else self.people.transcript_attributes.get(segment.transcript, {})
-        return {name: values.get(name, "") for name in self.people.attribute_names}
 
 
 class SegmentsCsvWriter:
     """One spreadsheet-safe row per segment; open the handle with utf-8-sig so Excel reads UTF-8."""
 
-    def __init__(self, handle: IO[str], records: SegmentRecords) -> None:
+    def __init__(self, handle: IO[str], attribute_columns: Mapping[str, str]) -> None:
         self.writer = csv.writer(handle)
-        self.records = records
-        self.writer.writerow(spreadsheet_safe(column) for column in (*SEGMENT_COLUMNS, *records.attribute_columns.values()))
+        self.writer.writerow(spreadsheet_safe(column) for column in (*SEGMENT_COLUMNS, *attribute_columns.values()))
 
-    def write(self, segment: SegmentRow) -> None:
-        record = self.records.record(segment)
-        cells = [*record.values(), *self.records.attributes(segment).values()]  # the record's keys are SEGMENT_COLUMNS, in order
+    def write(self, record: Mapping[str, object]) -> None:
+        """A row of :meth:`SegmentRecords.record`: its attributes' values in the last columns."""
+        cells = [*record.values()]
+        cells[_ATTRIBUTES:] = record["attributes"].values()  # type: ignore[attr-defined]
         # As text: lists joined with "; ", yes/no, each coder's note named; None is written empty.
         cells[_MATCHED], cells[_RULES] = "; ".join(record["matched"]), "; ".join(record["rules"])  # type: ignore[arg-type]
         cells[_SUGGESTED] = "yes" if record["suggested"] else "no"
@@ -107,15 +95,16 @@ class SegmentsCsvWriter:
 
 
 _MATCHED, _RULES, _SUGGESTED, _NOTE = map(SEGMENT_COLUMNS.index, ("matched", "rules", "suggested", "note"))
+_ATTRIBUTES = len(SEGMENT_COLUMNS)  # where a record's attributes begin
+# json.dumps(..., ensure_ascii=False) without building an encoder per call: a big export writes tens of thousands of lines.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class SegmentsJsonlWriter:
     """One JSON object per line: the CSV's keys, with JSON types, and the attributes under ``attributes``."""
 
-    def __init__(self, handle: IO[str], records: SegmentRecords) -> None:
+    def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
-        self.records = records
 
-    def write(self, segment: SegmentRow) -> None:
-        record = {**self.records.record(segment), "attributes": self.records.attributes(segment)}
-        self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    def write(self, record: Mapping[str, object]) -> None:
+        self.handle.write(_json_text(record) + "\n")
