@@ -29,8 +29,10 @@ demo: $(VENV)/.installed
 		--participants sample_transcripts/participants.csv
 	$(BIN)/ipl-coder freq --project $(DEMO_PROJECT) --by country
 
+# One pytest worker per core (pytest-xdist); TEST_WORKERS=0 runs the suite in this one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The fuzz tests of every reader (tests/test_fuzz_readers.py) with many more examples and a fresh random
 # search each time, and 200 random cycles of edits, renames, re-codes and sheets (tests/test_cycles.py);

@@ -102,10 +102,13 @@ def fresh_project(coded_samples: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(coded_samples, tmp_path / "project"))
 
 
-@pytest.fixture
-def reviewed(tmp_path: Path) -> Path:
-    """The samples coded with participants; ana accepts two, rejects one, recodes one, adds a code with a note; ola accepts one."""
-    project = tmp_path / "project"
+@pytest.fixture(scope="session")
+def reviewed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The samples coded with participants; ana accepts two, rejects one, recodes one, adds a code with a note; ola accepts one.
+
+    Built once (coding the samples is the slow part); tests get a private copy from ``reviewed``.
+    """
+    project = tmp_path_factory.mktemp("reviewed") / "project"
     exit_code, _, stderr = run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "1",
                                    "--participants", SAMPLES / "participants.csv")  # fmt: skip
     assert exit_code == 0, stderr
@@ -122,3 +125,11 @@ def reviewed(tmp_path: Path) -> Path:
             NewDecision("ola", "accept", segments[0].segment_id, note="Clear case."),
         ])  # fmt: skip
     return project
+
+
+@pytest.fixture
+def reviewed(reviewed_once: Path, tmp_path: Path) -> Path:
+    """A private copy of ``reviewed_once``, for a test to read, export or change."""
+    import shutil
+
+    return Path(shutil.copytree(reviewed_once, tmp_path / "project"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -59,7 +60,10 @@ def test_piped_tables_keep_every_row_on_one_line(grouped_project: Path) -> None:
 
 def closed_early(args: list[str]) -> subprocess.CompletedProcess[str]:
     """Run ``ipl-coder`` into a pipe whose reader takes one line and goes, as ``| head -1`` does."""
-    process = subprocess.Popen([sys.executable, "-m", "ipl_coder", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # No $COLUMNS, as on a pipe: pytest-xdist's workers set COLUMNS=80, which would fold a long path at 80 columns.
+    env = {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
+    process = subprocess.Popen([sys.executable, "-m", "ipl_coder", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)  # fmt: skip
     assert process.stdout is not None and process.stderr is not None
     first = process.stdout.readline()
     process.stdout.close()

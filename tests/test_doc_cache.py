@@ -62,12 +62,11 @@ def test_a_second_run_reuses_every_transcript_and_codes_the_same(tmp_path: Path)
     assert segments(project) == stored and len(stored) > 100
 
 
-def test_after_a_codebook_edit_the_warm_cache_codes_what_a_fresh_run_does(tmp_path: Path) -> None:
+def test_after_a_codebook_edit_the_warm_cache_codes_what_a_fresh_run_does(tmp_path: Path, fresh_project: Path) -> None:
     edited = Path(shutil.copy(IPL_CODEBOOK, tmp_path / "edited.yaml"))
     exit_code, _, stderr = run_cli("codebook", "add-term", edited, "broker", "colleague", "the team")
     assert exit_code == 0, stderr
-    warm, fresh = tmp_path / "warm", tmp_path / "fresh"
-    code(SAMPLES, warm)
+    warm, fresh = fresh_project, tmp_path / "fresh"  # warm: the samples coded with ipl.yaml (conftest's coded_samples)
     before = segments(warm)
     result = code(SAMPLES, warm, codebook=edited)
     assert result["cache"]["reused"] == SAMPLE_COUNT
@@ -116,9 +115,8 @@ def test_a_run_of_some_transcripts_keeps_the_others_entries_until_they_are_long_
     assert len(entries(project)) == 1 and len(entries(project, SEGMENTS_SUFFIX)) == 1  # the second's went: long unused
 
 
-def test_a_corrupt_cache_file_is_coded_afresh_and_replaced(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    code(SAMPLES, project)
+def test_a_corrupt_cache_file_is_coded_afresh_and_replaced(fresh_project: Path) -> None:
+    project = fresh_project  # the samples coded with ipl.yaml, its cache warm
     stored = segments(project)
     damaged = entries(project)
     damaged[0].write_bytes(b"not a DocBin at all")
@@ -141,9 +139,8 @@ def test_no_cache_writes_none_and_leaves_an_existing_one_alone(tmp_path: Path) -
     assert {entry: entry.stat().st_mtime_ns for entry in entries(project)} == kept
 
 
-def test_deleting_the_cache_is_safe(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    code(SAMPLES, project)
+def test_deleting_the_cache_is_safe(fresh_project: Path) -> None:
+    project = fresh_project  # the samples coded with ipl.yaml, its cache warm
     stored = segments(project)
     shutil.rmtree(project / CACHE_FOLDER)
     assert code(SAMPLES, project)["cache"]["reused"] == 0
@@ -194,9 +191,8 @@ def test_the_cache_works_in_worker_processes(tmp_path: Path) -> None:
     assert segments(parallel) == segments(single)
 
 
-def test_the_summary_reports_the_cache(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "-q", "--jobs", "1")
+def test_the_summary_reports_the_cache(fresh_project: Path) -> None:
+    project = fresh_project  # coded as `code SAMPLES -c ipl.yaml -q --jobs 1` left it
     exit_code, stdout, stderr = run_cli("code", SAMPLES, "-c", IPL_CODEBOOK, "-p", project, "--jobs", "1")
     assert exit_code == 0, stderr
     assert f"Cache: {SAMPLE_COUNT} of {SAMPLE_COUNT} transcripts reused, " in stdout
@@ -274,9 +270,8 @@ def test_after_any_rule_edit_the_cached_codes_and_the_recoded_ones_make_a_fresh_
     assert segments(warm) == segments(fresh) != before
 
 
-def test_a_damaged_segments_entry_is_coded_afresh_and_replaced(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    code(SAMPLES, project)
+def test_a_damaged_segments_entry_is_coded_afresh_and_replaced(fresh_project: Path) -> None:
+    project = fresh_project  # the samples coded with ipl.yaml, its cache warm
     stored = segments(project)
     damaged = entries(project, SEGMENTS_SUFFIX)
     damaged[0].write_text("not JSON", encoding="utf-8")
