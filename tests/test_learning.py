@@ -183,6 +183,11 @@ def test_a_code_nobody_decided_is_reported_and_without_any_nothing_is_learned(
     write_file("interviews/new.txt", NEW)
     project = tmp_path / "project"
     assert run_cli("code", tmp_path / "interviews", "-c", codebook, "-p", project, "-q", "--jobs", "1")[0] == 0
+    exit_code, stdout, stderr = run_cli("learn", "-p", project)
+    assert exit_code == 1 and len(stderr.splitlines()) == 1  # not a line per code when nobody has decided anything
+    assert f"{project}: nobody has decided on a suggestion yet, so there is nothing to learn from" in " ".join(stderr.split())
+    with ProjectStore.open(project) as store:
+        store.record_decisions([NewDecision("ana", "reject", next(iter(store.segments())).segment_id)])
     exit_code, stdout, stderr = run_cli("learn", "-p", project, "--json")
     assert exit_code == 1 and stdout == ""  # nothing of what was asked was done: an error, as 'code' with nothing coded
     message = " ".join(stderr.split())

@@ -122,6 +122,10 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
         last_decision = store.last_decision()
         material = collect_passages(store, codebook, codes)
         trained = material.trained_codes
+        if last_decision[0] is None:
+            raise ProjectError(f"{project_dir}: nobody has decided on a suggestion yet, so there is nothing to learn from; "
+                               "review some transcripts first ('ipl-coder review' or 'ipl-coder review export'), "
+                               "then run 'ipl-coder learn' again")  # fmt: skip
         if not trained:  # before anything is recorded or saved: the earlier model, if any, stays as it was
             raise ProjectError(_nothing_to_learn(project_dir, material, store.learned_model()))
         folder = model_folder(project_dir)
