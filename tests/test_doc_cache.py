@@ -303,13 +303,13 @@ def test_the_docs_key_changes_with_this_programs_own_token_code(monkeypatch: pyt
     # A release that changes the lemmatizer or the sentence rules must not read Docs an older one made.
     from ipl_coder.codebook.schema import load_codebook
     from ipl_coder.coding import doc_cache
-    from ipl_coder.coding.pipeline import build_pipeline
+    from ipl_coder.coding.pipeline import build_pipeline, token_components
 
     nlp, info = build_pipeline(load_codebook(IPL_CODEBOOK).in_language("en"))
-    key = doc_cache.pipeline_key(nlp, info)
-    assert doc_cache.pipeline_key(nlp, info) == key
+    key = doc_cache.pipeline_key(info, token_components(nlp))
+    assert doc_cache.pipeline_key(info, token_components(nlp)) == key
     monkeypatch.setattr(doc_cache, "_token_hash", lambda: "sentences.py as another release has it")
-    assert doc_cache.pipeline_key(nlp, info) != key
+    assert doc_cache.pipeline_key(info, token_components(nlp)) != key
 
 
 def test_a_docs_entry_changed_but_still_read_by_docbin_is_not_trusted(tmp_path: Path, write_file: Callable[..., Path]) -> None:

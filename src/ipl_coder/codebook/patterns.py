@@ -8,12 +8,27 @@ first, then spaCy's verdict, condensed to one line a researcher can act on.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 
-def pattern_problem(pattern: Any) -> str | None:
-    """spaCy's own verdict on a Matcher pattern, condensed to one line (None if fine), after ipl-coder's limits."""
+def canonical_pattern(pattern: Any) -> str | None:
+    """The pattern as one string, the same however its keys were ordered: to know one already checked.
+
+    None for what JSON cannot hold (a YAML date, say): never a pattern checked before."""
+    try:
+        return json.dumps(pattern, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+
+
+def pattern_problem(pattern: Any, checked: frozenset[str] = frozenset()) -> str | None:
+    """spaCy's own verdict on a Matcher pattern, condensed to one line (None if fine), after ipl-coder's limits.
+
+    A pattern among ``checked`` (canonical, as a codebook this program checked and saved had it) is not given
+    to spaCy again: the same pattern gets the same verdict, and asking imports spaCy (most of a second).
+    """
     if not isinstance(pattern, list) or not pattern:
         return "a pattern is a non-empty list of token specs such as {LOWER: peer}"
     too_big = _pattern_size_problem(pattern)  # before spaCy: it builds every token of '{n}' in memory
@@ -22,6 +37,8 @@ def pattern_problem(pattern: Any) -> str | None:
     custom = next((number for number, spec in enumerate(pattern, start=1) if isinstance(spec, dict) and "_" in spec), None)
     if custom:  # spaCy accepts it here and fails on the first transcript
         return f"token {custom}: '_' (custom extension attributes) cannot be used: ipl-coder's pipelines register none"
+    if checked and canonical_pattern(pattern) in checked:
+        return None
     from spacy.errors import MatchPatternError  # lazy: spaCy is slow to import
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab

@@ -24,6 +24,7 @@ from typing import Any
 
 from ipl_coder import __version__
 from ipl_coder.codebook.model import BooleanRule, Code, Codebook, NearRule, PatternRule, Rules, TermRule
+from ipl_coder.codebook.patterns import canonical_pattern
 from ipl_coder.errors import ProjectError
 from ipl_coder.files import atomic_path, sources_hash, with_checksum, without_checksum
 
@@ -59,6 +60,26 @@ def read_saved(folder: Path, text: str, path: Path) -> Codebook | None:
     if codebook.name == codebook.path.stem and path.stem != codebook.path.stem:
         return None  # a codebook that names none is named by its file, which is another one now: read the YAML
     return replace(codebook, path=path)
+
+
+def checked_patterns(folder: Path) -> frozenset[str]:
+    """The token patterns (canonical, see patterns.py) of the codebooks saved in ``folder``: spaCy found them well formed.
+
+    Only a file unchanged since this program wrote it under its name is trusted (its checksum); any other is passed by.
+    """
+    checked: set[str] = set()
+    for where in sorted(folder.glob("*.json")):
+        try:
+            data = without_checksum(where.read_bytes(), bound_to=where.name)
+            codebook = from_json(json.loads(data.decode("utf-8", "surrogatepass"))) if data is not None else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if codebook is None:
+            continue
+        rules = [rule for code in codebook.codes for rule in code.pattern_rules]
+        rules += [rule for code in codebook.codes for other in code.translations.values() for rule in other.pattern_rules]
+        checked.update(text for rule in rules if (text := canonical_pattern(rule.pattern)) is not None)
+    return frozenset(checked)
 
 
 def save(folder: Path, codebook: Codebook) -> None:

@@ -76,24 +76,25 @@ def load_codebook(path: Path, saved_in: Path | None = None) -> Codebook:
         raise CodebookError([Problem(path, line, column, message)]) from None
     if saved_in is None:
         return _parsed(text, path)
-    from ipl_coder.codebook.saved import read_saved
+    from ipl_coder.codebook.saved import checked_patterns, read_saved
 
-    return read_saved(saved_in, text, path) or _parsed(text, path)
+    # After a wording edit the patterns are those of the codebook saved there: spaCy need not check them again.
+    return read_saved(saved_in, text, path) or _parsed(text, path, checked_patterns(saved_in))
 
 
 @lru_cache(maxsize=8)
-def _parsed(text: str, path: Path) -> Codebook:
+def _parsed(text: str, path: Path, checked: frozenset[str] = frozenset()) -> Codebook:
     """Parsing a big codebook takes a tenth of a second or more (a second without ruamel.yaml.clib: see
     yaml_read.py); a process that loads the same text twice (a test run, a codebook diff) parses it once.
     A codebook is immutable and a problem is raised, never cached, so this is safe."""
-    return parse_codebook_text(text, path)
+    return parse_codebook_text(text, path, checked=checked)
 
 
-def parse_codebook_text(text: str, path: Path, *, stored: bool = False) -> Codebook:
+def parse_codebook_text(text: str, path: Path, *, stored: bool = False, checked: frozenset[str] = frozenset()) -> Codebook:
     """``stored``: the copy a run checked and kept in the project store, read by a command that matches no text
     with it (a review sheet, an export): its token patterns are not given to spaCy's validator again, which
-    would import spaCy (most of a second) for nothing."""
-    parser = _CodebookParser(path, check_patterns=not stored)
+    would import spaCy (most of a second) for nothing. Nor are those among ``checked`` (see patterns.py)."""
+    parser = _CodebookParser(path, check_patterns=not stored, checked=checked)
     try:
         root = load_yaml(text)
         parser.problems += [Problem(path, line + 1, column + 1, message) for (line, column), message in not_characters(root)]
@@ -120,9 +121,10 @@ def _plain(value: Any) -> Any:
 
 
 class _CodebookParser:
-    def __init__(self, path: Path, check_patterns: bool = True) -> None:
+    def __init__(self, path: Path, check_patterns: bool = True, checked: frozenset[str] = frozenset()) -> None:
         self.path = path
         self.check_patterns = check_patterns
+        self.checked = checked  # canonical patterns spaCy already found well formed
         self.problems: list[Problem] = []
         self.codes: list[Code | None] = []
         self.first_seen: dict[str, int] = {}  # code id -> line
@@ -404,7 +406,7 @@ class _CodebookParser:
                 return None
             where, item = position(item, "pattern", value=True), item["pattern"]
         pattern = _plain(item)
-        message = pattern_problem(pattern) if self.check_patterns else None
+        message = pattern_problem(pattern, self.checked) if self.check_patterns else None
         if message:
             self.problem(where, f"malformed pattern in {what}: {message}")
             return None

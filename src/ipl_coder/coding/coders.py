@@ -8,6 +8,7 @@ their coding unit, and merge per code into segments.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -25,10 +26,10 @@ from ipl_coder.codebook.model import (
     NearRule,
 )
 from ipl_coder.coding.doc_arrays import TokenOffsets
-from ipl_coder.coding.doc_cache import PieceDocs
+from ipl_coder.coding.doc_cache import SEGMENTS_SUFFIX, PieceDocs
 from ipl_coder.coding.layout import UnitLayout, pieces
 from ipl_coder.coding.matching import ALL, ANY, EXCLUDE, MATCHES, NEAR_A, NEAR_B, NONE, RULES, CodebookMatcher, TermUse
-from ipl_coder.coding.pipeline import PipelineInfo
+from ipl_coder.coding.pipeline import Pipeline, PipelineInfo
 from ipl_coder.coding.segment_cache import SegmentCache, code_key
 from ipl_coder.store import ModelReason, segment_id_for
 from ipl_coder.transcripts import Transcript, Turn
@@ -103,18 +104,17 @@ class CodedSegments(list[Segment]):
 class TranscriptCoder:
     """Codes transcripts with one pipeline and codebook; reusable across transcripts.
 
-    ``docs`` gives the processed turns: the plain pipeline unless a cache is wanted (see doc_cache.py).
+    ``docs`` gives the processed turns: the plain pipeline unless a cache is wanted (see doc_cache.py). The
+    pipeline is built when a transcript first needs matching: with every code's segments in the cache, never.
     """
 
-    def __init__(self, nlp: Language, codebook: Codebook, run_unit: str | None = None, docs: PieceDocs | None = None,
+    def __init__(self, nlp: Language | Pipeline, codebook: Codebook, run_unit: str | None = None, docs: PieceDocs | None = None,
                  segment_cache: SegmentCache | None = None) -> None:  # fmt: skip
-        self.nlp = nlp
-        self.docs = docs or PieceDocs(nlp)
+        if not isinstance(nlp, Pipeline):  # one built already, of no known kind: no cache
+            nlp = Pipeline(codebook, built=(nlp, PipelineInfo("", "", nlp.lang or codebook.language)))
+        self.pipeline = nlp
+        self.docs = docs or PieceDocs(nlp, keyed=False)
         self.segment_cache = segment_cache
-        matcher = nlp.get_pipe(RULES)
-        assert isinstance(matcher, CodebookMatcher)
-        self.matcher = matcher
-        self.uses = matcher.uses
         run_unit = codebook.run_unit(run_unit)
         self.codes = {code.code_id: code for code in codebook.codes if code.has_rules}
         self.units = {code_id: codebook.effective_unit(code, run_unit) for code_id, code in self.codes.items()}
@@ -122,9 +122,23 @@ class TranscriptCoder:
         self.boolean_rules = {r.rule_id: r for c in self.codes.values() for r in c.boolean_rules}
         self.near_rules = {r.rule_id: r for c in self.codes.values() for r in c.near_rules}
         self.uses_code = {rule_id: code_id for code_id, code in self.codes.items() for rule_id in code.rule_ids}
-        self.code_keys = {code_id: code_key(code, self.units[code_id], self.speakers[code_id]) for code_id, code in self.codes.items()}
+        self.code_keys = code_keys(codebook, run_unit)
         self._applying: dict[tuple[str, str], frozenset[str]] = {}
         self._uses_for: dict[tuple[int, frozenset[str]], _KeyUses] = {}
+
+    @property
+    def nlp(self) -> Language:
+        return self.pipeline.nlp
+
+    @functools.cached_property
+    def matcher(self) -> CodebookMatcher:
+        matcher = self.nlp.get_pipe(RULES)
+        assert isinstance(matcher, CodebookMatcher)
+        return matcher
+
+    @property
+    def uses(self) -> dict[int, tuple[TermUse, ...]]:
+        return self.matcher.uses
 
     def applies(self, code_id: str, turn: Turn) -> bool:
         for speaker in self.speakers[code_id]:
@@ -380,43 +394,69 @@ def _distinct(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-class LanguageCoders:
-    """A coder per language, each with the codebook's rules in that language, built when first needed.
+PREDICTION_ENTRIES = 4  # how many of the newest segment entries say whether a run will match anything
 
-    The codebook's own language is built at once, so a bad ``--model`` fails
-    before anything is written, and so forked workers share it.
+
+def code_keys(codebook: Codebook, run_unit: str | None) -> dict[str, str]:
+    """Each code with rules (in the codebook's language) by the key of its segments in the cache (segment_cache.py)."""
+    run_unit = codebook.run_unit(run_unit)
+    return {code.code_id: code_key(code, codebook.effective_unit(code, run_unit), codebook.effective_speakers(code))
+            for code in codebook.codes if code.has_rules}  # fmt: skip
+
+
+class LanguageCoders:
+    """A coder per language, each with the codebook's rules in that language, made when first needed.
+
+    The codebook's own language is made at once, and a ``--model`` loaded, so a bad one fails before anything
+    is written. Each coder's pipeline is built when made (so forked workers share it) unless ``build`` is False:
+    then when first needed, or when ``build_unless_cached`` predicts it will be (see there).
     """
 
     def __init__(self, codebook: Codebook, run_unit: str | None = None, model: str | None = None,
-                 cache: Path | None = None, write_cache: bool = True) -> None:  # fmt: skip
-        from ipl_coder.coding.pipeline import build_pipeline
-
+                 cache: Path | None = None, write_cache: bool = True, build: bool = True) -> None:  # fmt: skip
         self.codebook = codebook
         self.run_unit = run_unit
         self.cache = cache  # the folder of processed Docs; None codes everything afresh
         self.write_cache = write_cache  # False: use what the cache holds, add nothing (a codebook diff)
+        self.build = build
         self.coders: dict[str, TranscriptCoder] = {}
         self.pipelines: dict[str, PipelineInfo] = {}
         self.model_language: str | None = None
         if model:
-            nlp, info = build_pipeline(codebook, model)
-            self.model_language = info.language
-            self._keep(nlp, info)
+            pipeline = Pipeline(codebook, model)  # built at once: its rules are those of its own language
+            self.model_language = pipeline.info.language
+            self._keep(pipeline)
         self.coder(codebook.language)
 
     def coder(self, language: str) -> TranscriptCoder:
         if language not in self.coders:
-            from ipl_coder.coding.pipeline import build_pipeline
+            self._keep(Pipeline(self.codebook.in_language(language)))
+        coder = self.coders[language]
+        if self.build:
+            coder.pipeline.nlp  # noqa: B018 - built now, before any worker forks
+        return coder
 
-            self._keep(*build_pipeline(self.codebook.in_language(language)))
-        return self.coders[language]
+    def build_unless_cached(self, transcripts: int) -> None:
+        """Build every pipeline now, before workers fork, unless the cache looks to hold every code's segments of
+        every transcript: an entry per transcript, and the newest few each with every code's key in some language.
 
-    def _keep(self, nlp: Language, info: PipelineInfo) -> None:
-        docs = PieceDocs(nlp, info, self.cache, self.write_cache)
+        A guess that only decides when: a worker that finds a transcript's segments missing after all builds the
+        pipeline itself (each worker its own, slower), one that finds them all never builds one.
+        """
+        entries = list(self.cache.glob(f"*{SEGMENTS_SUFFIX}")) if self.cache is not None else []
+        newest = sorted(entries, key=_modified)[-PREDICTION_ENTRIES:] if len(entries) >= transcripts else []
+        wanted = [set(code_keys(self.codebook.in_language(language), self.run_unit).values()) for language in self.codebook.languages]
+        cached = bool(newest) and all(any(SegmentCache.keys(entry) >= keys for keys in wanted) for entry in newest)
+        self.build = not cached
+        for language in list(self.coders):
+            self.coder(language)
+
+    def _keep(self, pipeline: Pipeline) -> None:
+        docs = PieceDocs(pipeline, self.cache, self.write_cache)
         segment_cache = SegmentCache(self.cache, docs.key, self.write_cache) if self.cache is not None else None
-        self.coders[info.language] = TranscriptCoder(nlp, self.codebook.in_language(info.language), self.run_unit, docs,
-                                                     segment_cache)  # fmt: skip
-        self.pipelines[info.language] = info
+        language = pipeline.info.language
+        self.coders[language] = TranscriptCoder(pipeline, self.codebook.in_language(language), self.run_unit, docs, segment_cache)
+        self.pipelines[language] = pipeline.info
 
     def code(self, transcript: Transcript) -> CodedSegments:
         return self.coder(transcript.language or self.codebook.language).code(transcript)
@@ -427,3 +467,10 @@ class LanguageCoders:
 
         info = self.pipelines.get(language)
         return info.name if info else blank_pipeline_name(language)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

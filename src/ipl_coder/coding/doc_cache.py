@@ -31,9 +31,9 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ipl_coder.coding.pipeline import LEMMATIZER, RULE_COMPONENTS, SENTENCE_FIX, SENTENCIZER, PipelineInfo
+from ipl_coder.coding.pipeline import LEMMATIZER, RULE_COMPONENTS, SENTENCE_FIX, SENTENCIZER, Pipeline, PipelineInfo
 from ipl_coder.errors import ProjectError
 from ipl_coder.files import atomic_path, remove_leftovers, sources_hash, with_checksum, without_checksum
 
@@ -66,8 +66,11 @@ def cache_folder(project_dir: Path) -> Path:
     return project_dir / CACHE_FOLDER
 
 
-def pipeline_key(nlp: Language, info: PipelineInfo) -> str:
-    """A short hash of everything but the text that decides a piece's tokens, sentences and lemmas."""
+def pipeline_key(info: PipelineInfo, components: Sequence[str]) -> str:
+    """A short hash of everything but the text that decides a piece's tokens, sentences and lemmas.
+
+    ``components``: the pipeline's, but the codebook's rules (``pipeline.token_components``); for the default
+    pipeline they are known without building it, so the key is too."""
     try:
         lemmas = version("simplemma")
     except PackageNotFoundError:
@@ -75,7 +78,7 @@ def pipeline_key(nlp: Language, info: PipelineInfo) -> str:
     parts = {
         "format": CACHE_FORMAT, "sources": _token_hash(), "pipeline": info.name, "fingerprint": info.fingerprint,
         "spacy": info.spacy_version, "language": info.language, "simplemma": lemmas,
-        "components": [name for name in nlp.pipe_names if name not in RULE_COMPONENTS],
+        "components": list(components),
     }  # fmt: skip
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
@@ -91,19 +94,26 @@ class PieceDocs:
     Without a folder it is the plain pipeline, as before there was a cache.
     """
 
-    def __init__(self, nlp: Language, info: PipelineInfo | None = None, folder: Path | None = None,
-                 writable: bool = True) -> None:  # fmt: skip
-        self.nlp = nlp
-        self.folder = folder if info is not None else None
+    def __init__(self, pipeline: Pipeline, folder: Path | None = None, writable: bool = True, keyed: bool = True) -> None:
+        """``keyed``: False for a pipeline whose info says nothing of it (a test's): no cache, whatever ``folder``."""
+        self.pipeline = pipeline  # built when the first Doc is wanted: a run that needs none never imports spaCy
+        self.folder = folder if keyed else None
         self.writable = writable  # False: read the entries there are, write none (codebook diff's second codebook)
-        self.key = pipeline_key(nlp, info) if info is not None else ""
-        self.rules = [(name, component) for name, component in nlp.pipeline if name in RULE_COMPONENTS]
+        self.key = pipeline_key(pipeline.info, pipeline.token_components) if keyed else ""
         self.reused = False  # whether the last call's Docs came from the cache
         # A model's tags, parse and entities may be in token patterns: its entries keep all that DocBin can.
-        self.default = set(nlp.pipe_names) - {name for name, _ in self.rules} <= DEFAULT_COMPONENTS
+        self.default = set(pipeline.token_components) <= DEFAULT_COMPONENTS
         # Whether its sentences are those ``pipeline.sentence_splitter`` cuts (the learned model takes them, coders.py):
         # the default's components on spaCy's own tokenizer. A --model folder adding no component has its own tokenizer.
-        self.default_sentences = self.default and info is not None and not info.fingerprint
+        self.default_sentences = self.default and keyed and not pipeline.info.fingerprint
+
+    @property
+    def nlp(self) -> Language:
+        return self.pipeline.nlp
+
+    @functools.cached_property
+    def rules(self) -> list[tuple[str, Any]]:
+        return [(name, component) for name, component in self.nlp.pipeline if name in RULE_COMPONENTS]
 
     def docs(self, content_hash: str, texts: Sequence[str]) -> Iterator[Doc]:
         """Every text's Doc, in order, with the codebook's matches in ``doc.user_data`` (see matching.py)."""

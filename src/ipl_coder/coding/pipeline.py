@@ -31,6 +31,7 @@ LEMMATIZER = "ipl_lemmatizer"
 SENTENCE_FIX = "ipl_sentence_openers"
 SENTENCIZER = "ipl_sentencizer"  # spaCy's sentencizer reading arrays (sentences.py)
 RULE_COMPONENTS = (RULES,)  # what the codebook adds; the rest decides tokens (see doc_cache.py)
+DEFAULT_TOKEN_COMPONENTS = (SENTENCIZER, SENTENCE_FIX, LEMMATIZER)  # the blank default's, in order, before the rules
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,50 @@ class SimplemmaLemmatizer:
             self.ambiguous.read(norms, lemma_hashes)
         doc.from_array([LEMMA], numpy.array(lemma_hashes, dtype="uint64").reshape(-1, 1))  # type: ignore[arg-type]  # thinc's Ints2d is this array
         return doc
+
+
+class Pipeline:
+    """A codebook's pipeline, built when first wanted, and what it is, known before: for the blank default without
+    spaCy, so a run that finds every transcript's segments in the cache (segment_cache.py) never imports it.
+
+    A ``model`` is loaded at once: its fingerprint needs it, and a bad one must fail before anything is written.
+    """
+
+    def __init__(self, codebook: Codebook, model: str | None = None, built: tuple[Language, PipelineInfo] | None = None) -> None:
+        """``built``: a pipeline built already for ``codebook`` (a test's, say), and what it is."""
+        self.codebook = codebook
+        self._nlp: Language | None = None
+        if model and not built:
+            built = build_pipeline(codebook, model)
+        if built:
+            self._nlp, self.info = built
+            self.token_components = token_components(self._nlp)
+        else:
+            self.info = PipelineInfo(blank_pipeline_name(codebook.language), _spacy_version(), codebook.language)
+            self.token_components = DEFAULT_TOKEN_COMPONENTS
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            nlp, info = build_pipeline(self.codebook)
+            # The cache's keys were made of what it would be (doc_cache.pipeline_key): it must be just that.
+            if (info, token_components(nlp)) != (self.info, self.token_components):
+                raise PipelineError(f"the pipeline built for '{self.codebook.language}' is not the one expected ({info.name}, "
+                                    f"{info.language}, spaCy {info.spacy_version}): report this")  # fmt: skip
+            self._nlp = nlp
+        return self._nlp
+
+
+def token_components(nlp: Language) -> tuple[str, ...]:
+    """The components that decide tokens, sentences and lemmas: all but the codebook's rules."""
+    return tuple(name for name in nlp.pipe_names if name not in RULE_COMPONENTS)
+
+
+def _spacy_version() -> str:
+    """spaCy's version as ``spacy.__version__`` says it, without importing spaCy."""
+    from importlib.metadata import version
+
+    return version("spacy")
 
 
 def _register_components() -> None:

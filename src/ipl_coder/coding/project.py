@@ -191,14 +191,18 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
         raise InputError(f"no transcripts ({', '.join(FORMATS)}) found in {', '.join(str(path) for path in paths)}")
     new_register = load_participants(options.participants) if options.participants else None
     cache_dir = cache_folder(project_dir) / DOCS_FOLDER if options.cache else None
-    coders = LanguageCoders(codebook, unit, options.model, cache_dir)  # before the store: a bad --model leaves nothing
+    # Before the store: a bad --model leaves nothing. The default pipeline is built only if some transcript needs
+    # matching (or the learned model wants Docs), and then before workers fork, so they share it.
+    coders = LanguageCoders(codebook, unit, options.model, cache_dir, build=options.learned is not None)
+    if options.learned is None:
+        coders.build_unless_cached(len(files))  # the codebook's own language now; the participants' below
     pipeline = coders.pipelines[coders.model_language or codebook.language]
     with ProjectStore.open(project_dir, create=True, lock="exclusive") as store:
         if new_register:
             store.replace_participants(new_register)
         register = new_register or register_from_store(store.participants())
         for language in _register_languages(register, codebook):
-            coders.coder(language)  # built before workers fork, so they share it
+            coders.coder(language)  # built now if the codebook's was
         run_id = store.start_run(
             store.record_codebook(codebook), pipeline.name, pipeline.spacy_version, __version__, unit,
             {"interviewer_labels": list(options.interviewer_labels), "model": options.model,

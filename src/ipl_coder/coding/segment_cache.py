@@ -68,18 +68,16 @@ class SegmentCache:
 
     def load(self, path: Path) -> dict[str, list[Any]]:
         """Each code's segments as saved (lists of JSON values), by code key; empty when there is no entry to trust."""
-        try:
-            checked = without_checksum(path.read_bytes(), bound_to=path.name)
-            if checked is None:
-                return {}  # not as this program wrote it, though it may well parse: a row changed is a wrong segment
-            data = json.loads(checked.decode("utf-8", "surrogatepass"))
-            codes = data["codes"]
-            if not isinstance(codes, dict) or not all(isinstance(rows, list) for rows in codes.values()):
-                return {}
-        except (OSError, ValueError, KeyError, TypeError):
+        codes = _read(path)
+        if codes is None:
             return {}
         touch_entry(path)
         return codes
+
+    @staticmethod
+    def keys(path: Path) -> frozenset[str]:
+        """The code keys an entry holds segments of (none for one not to trust), leaving it as unused as it was."""
+        return frozenset(_read(path) or ())
 
     def save(self, path: Path, by_key: Mapping[str, Sequence[Any]]) -> None:
         """Keep each code's segments (JSON values: what the transcript and the code do not already say) by code key."""
@@ -87,6 +85,20 @@ class SegmentCache:
             return
         data = json.dumps({"codes": by_key}, ensure_ascii=False).encode("utf-8", "surrogatepass")
         save_entry(path, with_checksum(data, bound_to=path.name))
+
+
+def _read(path: Path) -> dict[str, list[Any]] | None:
+    """The entry's segments by code key; None when there is no entry to trust."""
+    try:
+        checked = without_checksum(path.read_bytes(), bound_to=path.name)
+        if checked is None:
+            return None  # not as this program wrote it, though it may well parse: a row changed is a wrong segment
+        codes = json.loads(checked.decode("utf-8", "surrogatepass"))["codes"]
+        if not isinstance(codes, dict) or not all(isinstance(rows, list) for rows in codes.values()):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return codes
 
 
 @cache
