@@ -93,3 +93,15 @@ def test_the_default_pipeline_is_known_before_it_is_built(language: str) -> None
     nlp, info = build_pipeline(codebook)
     assert (expected.info, expected.token_components) == (info, token_components(nlp))
     assert pipeline_key(expected.info, expected.token_components) == pipeline_key(info, token_components(nlp))
+
+
+@pytest.mark.parametrize("language", ["xx", "qq"])  # spaCy's multi-language class without a lemmatizer; no language at all
+def test_a_codebook_language_no_pipeline_has_fails_warm_as_it_does_cold(tmp_path: Path, fresh_project: Path,
+                                                                         language: str) -> None:  # fmt: skip
+    """Every transcript reads as English or Norwegian, so nothing needs the codebook's own language: still an error."""
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(IPL_CODEBOOK.read_text(encoding="utf-8").replace("\nlanguage: en\n", f"\nlanguage: {language}\n", 1),
+                      encoding="utf-8")  # fmt: skip
+    cold = run_cli("code", SAMPLES, "-c", edited, "-p", tmp_path / "cold", "-q")
+    warm = run_cli("code", SAMPLES, "-c", edited, "-p", fresh_project, "-q")  # the samples coded with ipl.yaml, cache warm
+    assert cold[0] == warm[0] == 1 and cold[2] == warm[2] and f"'{language}'" in warm[2]

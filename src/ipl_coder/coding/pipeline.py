@@ -110,6 +110,8 @@ class Pipeline:
         else:
             self.info = PipelineInfo(blank_pipeline_name(codebook.language), _spacy_version(), codebook.language)
             self.token_components = DEFAULT_TOKEN_COMPONENTS
+            if not _blank_builds(codebook.language):
+                self.nlp  # noqa: B018 - now: its error, as a run that builds it at once gives, before anything is written
 
     @property
     def nlp(self) -> Language:
@@ -126,6 +128,19 @@ class Pipeline:
 def token_components(nlp: Language) -> tuple[str, ...]:
     """The components that decide tokens, sentences and lemmas: all but the codebook's rules."""
     return tuple(name for name in nlp.pipe_names if name not in RULE_COMPONENTS)
+
+
+def _blank_builds(language: str) -> bool:
+    """Whether the blank default surely builds for ``language``, asked without importing spaCy: simplemma has its
+    words, and spaCy a module for it. False sends the caller to build it (a language a spaCy plugin adds builds)."""
+    from importlib.util import find_spec
+
+    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+    spec = find_spec("spacy")
+    folders = spec.submodule_search_locations if spec else None
+    return language in SUPPORTED_LANGUAGES and any((Path(folder) / "lang" / language / "__init__.py").is_file()
+                                                   for folder in folders or ())  # fmt: skip
 
 
 def _spacy_version() -> str:
