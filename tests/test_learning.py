@@ -660,3 +660,21 @@ def test_code_learned_names_a_code_moved_under_another_parent_since_learn(tiny_p
     learn(project)  # learns the codebook of the last run: 'fear' under 'hope'
     exit_code, _, stderr = run_cli(*again)
     assert exit_code == 0 and "moved" not in stderr, stderr
+
+
+def test_learn_keeps_what_its_model_reads_of_every_transcript_for_the_first_code_learned(
+    tiny_project: tuple[Path, Path, Path], tmp_path: Path
+) -> None:  # fmt: skip
+    """The first 'code --learned' after a learn reads the model's readings back instead of scoring every sentence."""
+    project, codebook, folder = tiny_project
+    learn(project)
+    readings = sorted((project / "cache" / "learned").glob("model-1-*.json"))
+    written = [entry.read_bytes() for entry in readings]
+    assert len(readings) == 2  # one per transcript the project stores
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q")[0] == 0
+    assert sorted((project / "cache" / "learned").glob("model-1-*.json")) == readings  # read, none added
+    assert [entry.read_bytes() for entry in readings] == written
+    suggested = [(s.segment_id, s.start_char, s.end_char, s.score, s.matched, s.reason) for s in _model_segments(project)]
+    assert suggested  # the model suggests in this project
+    assert run_cli("code", folder, "-c", codebook, "-p", project, "--learned", "--jobs", "1", "-q", "--no-cache")[0] == 0
+    assert suggested == [(s.segment_id, s.start_char, s.end_char, s.score, s.matched, s.reason) for s in _model_segments(project)]

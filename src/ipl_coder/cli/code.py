@@ -198,9 +198,11 @@ def _nothing_coded(result: CodeRunResult) -> str:
 
 def _learned(project: Path, codebook_path: Path, unit: str | None, quiet: bool, cache: bool) -> LearnedSuggester | None:
     from ipl_coder.codebook.schema import load_codebook
+    from ipl_coder.coding.doc_cache import CODEBOOKS_FOLDER, cache_folder
     from ipl_coder.learning.suggest import LearnedSuggester
 
-    codebook = load_codebook(codebook_path)
+    # As the run reads it: the copy saved in the project for the very same text, else only new patterns checked by spaCy.
+    codebook = load_codebook(codebook_path, cache_folder(project) / CODEBOOKS_FOLDER if cache else None)
     suggester = LearnedSuggester.load(project, codebook, codebook.run_unit(unit), cache=cache)
     if suggester is None and not quiet:
         error_console.print(f"[yellow]Note[/] --learned: {escape(str(project))} has no learned model yet (run 'ipl-coder learn' "

@@ -436,14 +436,15 @@ class LanguageCoders:
             coder.pipeline.nlp  # noqa: B018 - built now, before any worker forks
         return coder
 
-    def build_unless_cached(self, transcripts: int) -> None:
+    def build_unless_cached(self, transcripts: int, docs_wanted: bool = False) -> None:
         """Build every pipeline now, before workers fork, unless the cache looks to hold every code's segments of
         every transcript: an entry per transcript, and the newest few each with every code's key in some language.
 
         A guess that only decides when: a worker that finds a transcript's segments missing after all builds the
-        pipeline itself (each worker its own, slower), one that finds them all never builds one.
+        pipeline itself (each worker its own, slower), one that finds them all never builds one. ``docs_wanted``:
+        something else will read the Docs of every transcript (the learned model's first run): build now.
         """
-        entries = list(self.cache.glob(f"*{SEGMENTS_SUFFIX}")) if self.cache is not None else []
+        entries = list(self.cache.glob(f"*{SEGMENTS_SUFFIX}")) if self.cache is not None and not docs_wanted else []
         newest = sorted(entries, key=_modified)[-PREDICTION_ENTRIES:] if len(entries) >= transcripts else []
         wanted = [set(code_keys(self.codebook.in_language(language), self.run_unit).values()) for language in self.codebook.languages]
         cached = bool(newest) and all(any(SegmentCache.keys(entry) >= keys for keys in wanted) for entry in newest)

@@ -54,6 +54,10 @@ class MoreSuggestions(Protocol):
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> Sequence[ModelSegmentInput]: ...
 
+    def kept_readings(self) -> int:
+        """Of how many transcripts it kept what it read: as many as the run codes, and it wants no Docs."""
+        ...
+
 
 class _WithMore:
     """Codes with the rules, then adds the other suggestions, in the same worker process as the rules."""
@@ -193,9 +197,9 @@ def _code_transcripts(paths: Sequence[Path], codebook_path: Path, project_dir: P
     cache_dir = cache_folder(project_dir) / DOCS_FOLDER if options.cache else None
     # Before the store: a bad --model leaves nothing. The default pipeline is built only if some transcript needs
     # matching (or the learned model wants Docs), and then before workers fork, so they share it.
-    coders = LanguageCoders(codebook, unit, options.model, cache_dir, build=options.learned is not None)
-    if options.learned is None:
-        coders.build_unless_cached(len(files))  # the codebook's own language now; the participants' below
+    coders = LanguageCoders(codebook, unit, options.model, cache_dir, build=False)
+    docs_wanted = options.learned is not None and options.learned.kept_readings() < len(files)
+    coders.build_unless_cached(len(files), docs_wanted)  # the codebook's own language now; the participants' below
     pipeline = coders.pipelines[coders.model_language or codebook.language]
     with ProjectStore.open(project_dir, create=True, lock="exclusive") as store:
         if new_register:

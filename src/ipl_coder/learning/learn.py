@@ -24,6 +24,7 @@ from ipl_coder.codebook.model import Codebook
 from ipl_coder.errors import InputError, ProjectError
 from ipl_coder.learning.model import COMPONENTS, PRECISION, Calibration, model_folder
 from ipl_coder.learning.passages import MIN_DECIDED_POSITIVES, MIN_NEGATIVES, TrainingMaterial, collect_passages
+from ipl_coder.learning.suggest import read_ahead
 from ipl_coder.learning.training import MIN_RIGHT, train_model
 from ipl_coder.store import LearnedCode, LearnedModelRow, ProjectStore
 from ipl_coder.wording import count
@@ -142,6 +143,7 @@ def learn(project_dir: Path, code_ids: Sequence[str] = (), seed: int = DEFAULT_S
         parents = {code.code_id: code.parent_id for code in codebook.codes}  # code --learned tells of a code moved since
         _replace_folder(folder, partial(model.save, model_id=model_id, parents=parents))
         out_of_sight = store.decided_out_of_sight()
+    read_ahead(project_dir, codebook)  # the first 'code --learned' reads what the model read, as later ones do
     return LearnResult(project_dir, model_id, folder, tuple(counts), material.transcripts, material.units, last_decision[1],
                        time.perf_counter() - started, material.decided_positives, calibration, precision, out_of_sight)  # fmt: skip
 

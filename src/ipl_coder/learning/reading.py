@@ -65,6 +65,10 @@ class Reader:
                     except OSError:
                         pass  # not ours to remove (a shared folder), or not a file: it is never read, so leave it
 
+    def kept(self) -> int:
+        """How many readings of this model the cache holds (of transcripts as they were then, perhaps)."""
+        return sum(1 for _ in self.folder.glob(f"{self.prefix}*.json")) if self.folder is not None else 0
+
     def read(self, transcript: Transcript, cut: UnitLayout | None, cached_cut: Callable[[], UnitLayout | None] | None = None) -> Reading:
         """The transcript's sentences and their words' scores.
 

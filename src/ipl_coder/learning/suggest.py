@@ -27,7 +27,7 @@ from ipl_coder.learning.model import CONTEXT, WORDS, LearnedModel, model_folder
 from ipl_coder.learning.reading import READINGS_FOLDER, Reader, Reading
 from ipl_coder.learning.reasons import SimilarPassages, weighed_context, weighed_words
 from ipl_coder.store import STORE_FILENAME, ModelReason, ProjectStore, segment_id_for
-from ipl_coder.transcripts import Transcript, Turn
+from ipl_coder.transcripts import Transcript, Turn, transcript_from_store
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,24 @@ class _Candidate:
     words: tuple[str, ...]  # its words as the words component read them; () when only its context made it
     context: tuple[str, ...]  # its context tokens; () when only its words made it
     score: float
+
+
+def read_ahead(project_dir: Path, codebook: Codebook) -> int:
+    """Keep in the cache what the project's newest model reads of each transcript it stores; how many it read.
+
+    ``learn`` does it last, while spaCy and the model are loaded: otherwise the first ``code --learned`` after each
+    ``learn`` cuts and scores every sentence of the project (twice the time of a run that reads it back). The
+    entries are those that run would write (reading.py: keyed by the model as saved, the text and its turns).
+    """
+    suggester = LearnedSuggester.load(project_dir, codebook, codebook.run_unit(None))
+    if suggester is None or not suggester.codes:
+        return 0
+    read = 0
+    with ProjectStore.open(project_dir) as store:
+        for stored in store.stored_transcripts():  # one at a time: memory flat in the size of the project
+            suggester.reader.read(transcript_from_store(stored), None)
+            read += 1
+    return read
 
 
 class LearnedSuggester:
@@ -92,6 +110,10 @@ class LearnedSuggester:
             raise ProjectError(f"{model_folder(project_dir)}: this is not the model the project's last 'learn' recorded ({told}); "
                                "run 'ipl-coder learn' again")  # fmt: skip
         return cls(model, row.model_id, codebook, run_unit, people, project_dir, cache)
+
+    def kept_readings(self) -> int:
+        """Of how many transcripts the cache holds what this model read: as many as a run codes, and it needs no Docs."""
+        return self.reader.kept()
 
     def suggest(self, transcript: Transcript, segments: Sequence[Segment]) -> list[ModelSegment]:
         """The model's suggestions for one transcript, given the rules' suggestions for it."""
