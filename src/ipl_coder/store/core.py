@@ -26,7 +26,7 @@ from ipl_coder.store.inputs import (
     SegmentInput,
     TranscriptInput,
 )
-from ipl_coder.store.learned import LearnedQueries, reason_from_json, reason_json
+from ipl_coder.store.learned import LearnedQueries, reason_json
 from ipl_coder.store.lock import LockKind, ProjectLock
 from ipl_coder.store.migrations import migrate
 from ipl_coder.store.notes import NoteQueries
@@ -45,7 +45,8 @@ from ipl_coder.store.rows import (
     TranscriptRow,
     TurnRow,
 )  # fmt: skip
-from ipl_coder.store.sql import DECIDED, json_dict, json_list, json_tuple, now, write_error
+from ipl_coder.store.segment_rows import SELECT_SEGMENTS, segment_row
+from ipl_coder.store.sql import DECIDED, json_dict, json_list, now, write_error
 
 STORE_FILENAME = "project.sqlite"
 COUNTED_STATUSES = ("pending", "accepted")  # what counts by default
@@ -301,7 +302,7 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, Le
     def segments(self, statuses: Iterable[str] | None = None, *, origin: str | None = None,
                  transcript: str | None = None) -> Iterator[SegmentRow]:  # fmt: skip
         """Segments of the current transcripts, by transcript, position and code."""
-        query = _SELECT_SEGMENTS + " WHERE t.is_current = 1"
+        query = SELECT_SEGMENTS + " WHERE t.is_current = 1"
         parameters: list[Any] = []
         if statuses is not None:
             wanted = tuple(statuses)
@@ -317,13 +318,13 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, Le
         cursor = self.connection.cursor()
         cursor.row_factory = None  # tuples, unpacked in _segment_row: sqlite3.Row's lookups by name slowed big exports
         for row in cursor.execute(query, parameters):
-            yield _segment_row(row)
+            yield segment_row(row)
 
     def segment(self, segment_id: str) -> SegmentRow | None:
         cursor = self.connection.cursor()
         cursor.row_factory = None  # as in segments()
-        row = cursor.execute(_SELECT_SEGMENTS + " WHERE s.segment_id = ?", (segment_id,)).fetchone()
-        return _segment_row(row) if row else None
+        row = cursor.execute(SELECT_SEGMENTS + " WHERE s.segment_id = ?", (segment_id,)).fetchone()
+        return segment_row(row) if row else None
 
     def transcripts(self, name: str | None = None) -> list[TranscriptRow]:
         """The current transcripts (or the one named), by name."""
@@ -464,28 +465,6 @@ class ProjectStore(DecisionQueries, RenameQueries, CarryQueries, NoteQueries, Le
             return int(rename["codebook_version_id"])
         run = self.connection.execute("SELECT codebook_version_id FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
         return int(run["codebook_version_id"]) if run else None
-
-
-# What a SegmentRow is read from, in the order _segment_row unpacks them.
-_SEGMENT_FIELDS = ("s.segment_id", "t.name", "s.code_id", "s.start_char", "s.end_char", "s.speaker", "s.turn_number",
-                   "s.unit", "s.text", "s.matched_json", "s.rules_json", "s.origin", "s.status", "s.suggested",
-                   "u.timestamp", "s.coder", "s.decided_by", "s.decided_at", "s.score", "s.reason_json")  # fmt: skip
-_SELECT_SEGMENTS = (
-    f"SELECT {', '.join(_SEGMENT_FIELDS)} FROM segments s JOIN transcripts t USING (transcript_id)"
-    " LEFT JOIN turns u ON u.transcript_id = s.transcript_id AND u.turn_number = s.turn_number"
-)
-
-
-def _segment_row(row: tuple[Any, ...]) -> SegmentRow:
-    (segment_id, transcript, code_id, start_char, end_char, speaker, turn_number, unit, text, matched_json, rules_json,
-     origin, status, suggested, timestamp, coder, decided_by, decided_at, score, reason_json) = row  # fmt: skip
-    return SegmentRow(
-        segment_id=segment_id, transcript=transcript, code_id=code_id, start_char=start_char, end_char=end_char,
-        speaker=speaker, turn_number=turn_number, unit=unit, text=text, matched=json_tuple(matched_json),
-        rules=json_tuple(rules_json), origin=origin, status=status, suggested=bool(suggested), timestamp=timestamp,
-        coder=coder, decided_by=decided_by, decided_at=decided_at, score=score,
-        reason=reason_from_json(reason_json) if origin == "model" else None,
-    )  # fmt: skip
 
 
 # A suggestion's columns, as _suggestion_row gives them; up to the run's own (run_id, created_at), a re-run compares them.
