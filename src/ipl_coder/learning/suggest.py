@@ -42,8 +42,8 @@ class _Candidate:
     score: float
 
 
-def read_ahead(project_dir: Path, codebook: Codebook) -> int:
-    """Keep in the cache what the project's newest model reads of each transcript it stores; how many it read.
+def read_ahead(project_dir: Path, codebook: Codebook) -> None:
+    """Keep in the cache what the project's newest model reads of each transcript it stores.
 
     ``learn`` does it last, while spaCy and the model are loaded: otherwise the first ``code --learned`` after each
     ``learn`` cuts and scores every sentence of the project (twice the time of a run that reads it back). The
@@ -51,13 +51,10 @@ def read_ahead(project_dir: Path, codebook: Codebook) -> int:
     """
     suggester = LearnedSuggester.load(project_dir, codebook, codebook.run_unit(None))
     if suggester is None or not suggester.codes:
-        return 0
-    read = 0
+        return
     with ProjectStore.open(project_dir) as store:
         for stored in store.stored_transcripts():  # one at a time: memory flat in the size of the project
             suggester.reader.read(transcript_from_store(stored), None)
-            read += 1
-    return read
 
 
 class LearnedSuggester:
